@@ -1,0 +1,11 @@
+//! fastbundle-core: the Ruby-free half of fastbundle.
+//!
+//! Everything here is plain Rust and plain data so that it can be tested with
+//! `cargo test` alone, fuzzed, and (later) cached: the magnus binding in
+//! `ext/fastbundle` converts one request in and one answer out.
+
+pub mod lockfile;
+pub mod redact;
+pub mod version;
+
+pub use lockfile::{Lockfile, LockfileError, LockfileErrorKind, SourceKind, Span};
