@@ -6,7 +6,9 @@ LIB_DIR = File.expand_path("../lib", __dir__)
 $LOAD_PATH.unshift(LIB_DIR) unless $LOAD_PATH.include?(LIB_DIR)
 ROOT_DIR = File.expand_path("..", __dir__)
 
-Dir[File.join(__dir__, "support", "*.rb")].sort.each { |f| require f }
+# Support libraries; `*_dump.rb` files are scripts run in subprocesses (some
+# load real Bundler, which must never enter the spec process itself).
+Dir[File.join(__dir__, "support", "*.rb")].sort.each { |f| require f unless f.end_with?("_dump.rb") }
 
 RSpec.configure do |config|
   config.expect_with(:rspec) { |c| c.syntax = :expect }

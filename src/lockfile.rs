@@ -12,6 +12,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::redact::redact;
 use crate::version;
@@ -262,6 +263,32 @@ pub fn full_name(name: &str, version: &str, platform: Option<&str>) -> String {
     }
 }
 
+/// The keys hashed here are short names from trusted-size input; SipHash's
+/// DoS resistance buys nothing and costs a fifth of the parse.
+#[derive(Default)]
+struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.write(&[i]);
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.0 = (self.0.rotate_left(5) ^ i as u64).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+
 struct Parser<'t> {
     text: &'t str,
     lock: Lockfile,
@@ -272,8 +299,8 @@ struct Parser<'t> {
     /// The spec that 6-space dependency lines attach to.
     current_spec: Option<usize>,
     /// (name, version, platform) → index into specs, to replace duplicates.
-    spec_index: HashMap<(&'t str, &'t str, &'t str), usize>,
-    dep_index: HashMap<&'t str, usize>,
+    spec_index: FxMap<(&'t str, &'t str, &'t str), usize>,
+    dep_index: FxMap<&'t str, usize>,
     line_no: u32,
     line: &'t str,
 }
@@ -297,8 +324,8 @@ impl<'t> Parser<'t> {
             pending: None,
             in_specs: false,
             current_spec: None,
-            spec_index: HashMap::new(),
-            dep_index: HashMap::new(),
+            spec_index: FxMap::default(),
+            dep_index: FxMap::default(),
             line_no: 0,
             line: "",
         }
@@ -306,6 +333,11 @@ impl<'t> Parser<'t> {
 
     fn run(mut self) -> Result<Lockfile, LockfileError> {
         self.check_merge_conflicts()?;
+        // Size the tables once: a spec or dependency line is at least ~8 bytes.
+        let estimate = self.text.len() / 48;
+        self.lock.specs.reserve(estimate);
+        self.lock.spec_deps.reserve(estimate);
+        self.spec_index.reserve(estimate);
         let text = self.text;
         let mut start = 0usize;
         while start < text.len() {
@@ -327,19 +359,22 @@ impl<'t> Parser<'t> {
     }
 
     /// Bundler refuses a lockfile containing any conflict marker, anywhere.
+    /// A marker is a run of seven equal bytes, so it always covers a position
+    /// `i ≡ 6 (mod 7)`: probing those positions reads a seventh of the file.
     fn check_merge_conflicts(&self) -> Result<(), LockfileError> {
-        const MARKERS: [&str; 4] = ["<<<<<<<", "=======", ">>>>>>>", "|||||||"];
         let bytes = self.text.as_bytes();
-        // One pass over the bytes; markers are rare so only the four marker
-        // characters trigger a closer look.
-        for (i, &b) in bytes.iter().enumerate() {
-            if matches!(b, b'<' | b'=' | b'>' | b'|')
-                && bytes.len() - i >= 7
-                && MARKERS.iter().any(|m| &bytes[i..i + 7] == m.as_bytes())
-            {
-                let line = 1 + bytes[..i].iter().filter(|&&c| c == b'\n').count();
-                return Err(LockfileError { line: Some(line as u32), kind: LockfileErrorKind::MergeConflict });
+        let mut i = 6;
+        while i < bytes.len() {
+            let b = bytes[i];
+            if matches!(b, b'<' | b'=' | b'>' | b'|') {
+                let start = bytes[i.saturating_sub(6)..=i].iter().rposition(|&c| c != b).map_or(i.saturating_sub(6), |p| i - 6 + p + 1);
+                let end = bytes[i..].iter().position(|&c| c != b).map_or(bytes.len(), |p| i + p);
+                if end - start >= 7 {
+                    let line = 1 + bytes[..start].iter().filter(|&&c| c == b'\n').count();
+                    return Err(LockfileError { line: Some(line as u32), kind: LockfileErrorKind::MergeConflict });
+                }
             }
+            i += 7;
         }
         Ok(())
     }
@@ -367,7 +402,8 @@ impl<'t> Parser<'t> {
         if self.state == State::Skip {
             return Ok(());
         }
-        if first == b'\t' || line.trim_start_matches(' ').starts_with('\t') {
+        let indent = line.bytes().take_while(|&b| b == b' ').count();
+        if line.as_bytes().get(indent) == Some(&b'\t') {
             return Err(self.error("indentation with spaces (a tab was found)"));
         }
         match self.state {
@@ -603,28 +639,45 @@ impl<'t> Parser<'t> {
             rest = r;
             pinned = true;
         }
-        let (name, inner) = match (rest.strip_suffix(')'), rest.find(" (")) {
-            (Some(_), Some(open)) => (&rest[..open], Some(&rest[open + 2..rest.len() - 1])),
-            _ => (rest, None),
-        };
-        if name.is_empty() || name.contains(' ') || name.contains('(') || name.contains(')') {
-            return Err(self.error(expected));
-        }
-        let (version, platform) = match inner {
-            Some(inner) => match inner.find('-') {
-                Some(dash) => (Some(inner[..dash].trim()), Some(inner[dash + 1..].trim())),
-                None => (Some(inner.trim()), None),
-            },
-            None => (None, None),
-        };
-        if let Some(p) = platform {
-            if p.is_empty() || p.contains(' ') || p.contains(')') || p.contains('(') {
-                return Err(self.error(expected));
+        // One pass: the name runs to the first " (" (Bundler's lazy match);
+        // it may hold no space or parenthesis.
+        let bytes = rest.as_bytes();
+        let mut open = None;
+        for (i, &b) in bytes.iter().enumerate() {
+            match b {
+                b' ' if bytes.get(i + 1) == Some(&b'(') => {
+                    open = Some(i);
+                    break;
+                }
+                b' ' | b'(' | b')' => return Err(self.error(expected)),
+                _ => {}
             }
         }
-        if version.is_some_and(|v| v.contains(')') || v.contains('(')) {
+        let (name, inner) = match open {
+            Some(open) if bytes[bytes.len() - 1] == b')' => (&rest[..open], &rest[open + 2..rest.len() - 1]),
+            Some(_) => return Err(self.error(expected)),
+            None => (rest, ""),
+        };
+        if name.is_empty() {
             return Err(self.error(expected));
         }
+        let (version, platform) = if open.is_none() {
+            (None, None)
+        } else {
+            if inner.bytes().any(|b| b == b'(' || b == b')') {
+                return Err(self.error(expected));
+            }
+            match inner.find('-') {
+                Some(dash) => {
+                    let p = inner[dash + 1..].trim();
+                    if p.is_empty() || p.contains(' ') {
+                        return Err(self.error(expected));
+                    }
+                    (Some(inner[..dash].trim()), Some(p))
+                }
+                None => (Some(inner.trim()), None),
+            }
+        };
         Ok(NameVersion {
             name: self.span(base, name),
             version: version.map(|v| self.span(base, v)),

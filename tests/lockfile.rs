@@ -179,3 +179,16 @@ fn odd_but_valid_input() {
     let err = Lockfile::parse(&SAMPLE[..at + 10]).unwrap_err();
     assert_eq!(err.line, Some(SAMPLE[..at].lines().count() as u32 + 1));
 }
+
+#[test]
+fn merge_markers_are_found_at_every_alignment() {
+    for marker in ["<<<<<<< ours", "=======", ">>>>>>> theirs", "||||||| base"] {
+        for pad in 0..16 {
+            let text = format!("GEM\n  remote: x\n  specs:\n{}{marker}\n    a (1.0)\n", " ".repeat(pad));
+            let err = Lockfile::parse(&text).unwrap_err();
+            assert_eq!((err.kind, err.line), (LockfileErrorKind::MergeConflict, Some(4)), "{text:?}");
+        }
+    }
+    // Six in a row is not a marker.
+    assert!(Lockfile::parse("GEM\n  remote: ======\n  specs:\n").is_ok());
+}
