@@ -1,0 +1,1 @@
+# dashed-name

@@ -1,0 +1,1 @@
+File.write("Makefile", "all:\n\ninstall:\n\nclean:\n")
