@@ -1,0 +1,380 @@
+# frozen_string_literal: true
+
+require "spec_helper"
+require "fastbundle/dsl"
+require "open3"
+require "rbconfig"
+require "tmpdir"
+
+RSpec.describe FastBundle::Dsl do
+  DSL_FOCUSED_DIR = File.join(ROOT_DIR, "spec", "fixtures", "gemfiles", "focused")
+
+  around do |example|
+    Dir.mktmpdir("fastbundle-dsl-spec") do |dir|
+      @dir = dir
+      example.run
+    end
+  end
+
+  def write(name, content)
+    path = File.join(@dir, name)
+    FileUtils.mkdir_p(File.dirname(path))
+    File.write(path, content)
+    path
+  end
+
+  def evaluate(content, name: "Gemfile", **opts)
+    FastBundle::Dsl.evaluate(write(name, content), warn: false, **opts)
+  end
+
+  def error_for(content, name: "Gemfile")
+    evaluate(content, name: name)
+    raise "expected a GemfileError"
+  rescue FastBundle::GemfileError => e
+    e
+  end
+
+  # Every value reachable from `value` is plain data.
+  def plain_data?(value)
+    case value
+    when String, Symbol, Integer, true, false, nil then true
+    when Array then value.all? { |v| plain_data?(v) }
+    when Hash then value.all? { |k, v| plain_data?(k) && plain_data?(v) }
+    else false
+    end
+  end
+
+  describe ".evaluate" do
+    it "records the Gemfile, its root, the default lockfile and every evaluated file" do
+      write("extra/more.rb", %(gem "more"\n))
+      d = evaluate(%(source "https://rubygems.org"\ngem "rack"\neval_gemfile "extra/more.rb"\n))
+      expect(d).to be_a(FastBundle::Definition)
+      expect(d.gemfile).to eq(File.join(@dir, "Gemfile"))
+      expect(d.root).to eq(@dir)
+      expect(d.lockfile).to eq(File.join(@dir, "Gemfile.lock"))
+      expect(d.gemfiles).to eq([File.join(@dir, "Gemfile"), File.join(@dir, "extra/more.rb")])
+      expect(d.dependencies.map(&:name)).to eq(%w[rack more])
+    end
+
+    it "uses gems.locked next to gems.rb, and an explicit lockfile when given" do
+      d = evaluate(%(gem "rack"\n), name: "gems.rb")
+      expect(d.lockfile).to eq(File.join(@dir, "gems.locked"))
+      d = FastBundle::Dsl.evaluate(File.join(@dir, "gems.rb"), "other.lock", warn: false)
+      expect(d.lockfile).to eq(File.expand_path("other.lock"))
+    end
+
+    it "raises GemfileNotFound (status 10) for a missing Gemfile" do
+      expect { FastBundle::Dsl.evaluate(File.join(@dir, "nope")) }
+        .to raise_error(FastBundle::GemfileNotFound) { |e| expect(e.status_code).to eq(10) }
+    end
+  end
+
+  describe "dependencies" do
+    let(:definition) do
+      evaluate(<<~G)
+        source "https://rubygems.org"
+        gem "plain"
+        gem "versioned", "~> 1.2", ">= 1.2.3"
+        gem "no_require", require: false
+        gem "require_true", require: true
+        gem "require_list", require: ["a", "b"]
+        group :test, :ci do
+          gem "grouped", platforms: [:mri, :jruby]
+        end
+        gem "dev", type: :development
+      G
+    end
+
+    def dep(name)
+      definition.dependencies.find { |d| d.name == name }
+    end
+
+    it "has Bundler's requirements, groups, platforms, type, file and line" do
+      expect(dep("plain").requirements).to eq([">= 0"])
+      expect(dep("versioned").requirements).to eq(["~> 1.2", ">= 1.2.3"])
+      expect(dep("plain").groups).to eq([:default])
+      expect(dep("grouped").groups).to eq(%i[test ci])
+      expect(dep("grouped").platforms).to eq(%i[mri jruby])
+      expect(dep("plain").type).to eq(:runtime)
+      expect(dep("dev").type).to eq(:development)
+      expect(dep("grouped").gemfile).to eq(File.join(@dir, "Gemfile"))
+      expect(dep("grouped").line).to eq(8)
+      expect(dep("plain").source).to be_nil
+    end
+
+    it "reports autorequire as Bundler.require uses it" do
+      expect(dep("plain").autorequire).to be_nil
+      expect(dep("no_require").autorequire).to eq([])
+      expect(dep("require_true").autorequire).to eq(["require_true"])
+      expect(dep("require_list").autorequire).to eq(%w[a b])
+    end
+
+    it "evaluates platform, install_if and env conditions for this Ruby" do
+      d = evaluate(<<~G)
+        gem "mri", platforms: :mri
+        gem "jruby", platforms: :jruby
+        gem "windows", platforms: :windows
+        install_if -> { false } do
+          gem "never"
+        end
+        env "FASTBUNDLE_DSL_SPEC_VAR" do
+          gem "env_gated"
+        end
+      G
+      by = d.dependencies.to_h { |x| [x.name, x] }
+      expect(by["mri"].should_include?).to eq(RUBY_ENGINE == "ruby" && !Gem.win_platform?)
+      expect(by["jruby"].should_include?).to be(false)
+      expect(by["windows"].should_include?).to eq(Gem.win_platform?)
+      expect(by["never"].should_include?).to be(false)
+      expect(by["env_gated"].should_include?).to be(false)
+      ENV["FASTBUNDLE_DSL_SPEC_VAR"] = "1"
+      expect(by["env_gated"].should_include?).to be(true)
+    ensure
+      ENV.delete("FASTBUNDLE_DSL_SPEC_VAR")
+    end
+
+    it "records sources with their options" do
+      d = evaluate(<<~G)
+        source "https://rubygems.org"
+        gem "g", git: "https://github.com/x/g.git", branch: "main", submodules: true
+        gem "h", github: "x/h", tag: "v1"
+        gem "p", path: "vendor/p"
+        source "https://gems.example.com" do
+          gem "i"
+        end
+      G
+      src = d.dependencies.to_h { |x| [x.name, x.source] }
+      expect(src["g"].type).to eq(:git)
+      expect(src["g"].options).to include("uri" => "https://github.com/x/g.git", "branch" => "main", "submodules" => true)
+      expect(src["h"].options).to include("uri" => "https://github.com/x/h.git", "tag" => "v1")
+      expect(src["p"].type).to eq(:path)
+      expect(src["p"].options).to include("path" => "vendor/p", "expanded_path" => File.join(@dir, "vendor/p"))
+      expect(src["i"].type).to eq(:gem)
+      expect(src["i"].remotes).to eq(["https://gems.example.com/"])
+      expect(d.global_source.remotes).to eq(["https://rubygems.org/"])
+      expect(d.sources.map(&:type)).to eq(%i[gem git git path gem])
+    end
+  end
+
+  describe "gemspec" do
+    it "loads the gemspec from its directory and adds the gem and its development dependencies" do
+      d = FastBundle::Dsl.evaluate(File.join(DSL_FOCUSED_DIR, "gemspec_basic", "Gemfile"), warn: false)
+      expect(d.gemspecs.map(&:full_name)).to eq(["widget-1.4.2"])
+      expect(d.gemspecs.first).to be_a(Gem::Specification)
+      widget = d.dependencies.first
+      expect(widget.name).to eq("widget")
+      expect(widget.source.type).to eq(:gemspec)
+      expect(d.dependencies.select(&:development?).map(&:name)).to eq(%w[rspec rubocop])
+      expect(d.dependencies.map(&:name)).to eq(%w[widget rspec rubocop rake])
+    end
+  end
+
+  describe "ruby" do
+    it "records the ruby directive with Bundler's to_s" do
+      d = evaluate(%(ruby "3.1.2", engine: "jruby", engine_version: "9.3.8.0", patchlevel: "20"\n))
+      rv = d.ruby_version
+      expect([rv.versions, rv.engine, rv.engine_versions, rv.patchlevel]).to eq([["3.1.2"], "jruby", ["9.3.8.0"], "20"])
+      expect(rv.to_s).to eq("ruby 3.1.2p20 (jruby 9.3.8.0)")
+      expect(evaluate(%(ruby ">= 2.7", "< 4"\n)).ruby_version.to_s).to eq("ruby >= 2.7, < 4")
+    end
+
+    it "reads .ruby-version and .tool-versions relative to the Gemfile (upstream ruby file:)" do
+      write(".ruby-version", "ruby-3.2.2\n")
+      expect(evaluate(%(ruby file: ".ruby-version"\n)).ruby_version.versions).to eq(["3.2.2"])
+      write(".tool-versions", "nodejs 20\nruby 3.3.0 # pinned\n")
+      expect(evaluate(%(ruby file: ".tool-versions"\n)).ruby_version.versions).to eq(["3.3.0"])
+    end
+  end
+
+  describe "optional groups and plugins" do
+    it "records optional groups as Symbols and plugins without installing them" do
+      d = evaluate(<<~G)
+        group :debug, optional: true do
+          gem "pry"
+        end
+        plugin "bundler-graph", git: "https://example.com/graph.git"
+      G
+      expect(d.optional_groups).to eq([:debug])
+      expect(d.plugins).to eq([{ "name" => "bundler-graph", "args" => [], "options" => { "git" => "https://example.com/graph.git" } }])
+    end
+  end
+
+  describe "errors" do
+    it "names the file and line like Bundler's DSLError" do
+      e = error_for(%(source "https://rubygems.org"\n\ngem "rack"\ngemz "puma"\n))
+      expect(e).to be_a(FastBundle::Dsl::DSLError)
+      expect(e.status_code).to eq(4)
+      expect(e.message).to start_with("\n[!] There was an error parsing `Gemfile`: " \
+                                      "Undefined local variable or method `gemz' for Gemfile. fastbundle cannot continue.\n")
+      expect(e.message).to include(" #  from #{File.join(@dir, "Gemfile")}:4\n")
+      expect(e.message).to include(" >  gemz \"puma\"\n")
+      expect(e.file).to eq(File.join(@dir, "Gemfile"))
+      expect(e.line).to eq(4)
+    end
+
+    it "points at the line of a syntax error" do
+      e = error_for(%(source "https://rubygems.org"\ngem "rack"\ngem "puma" if\n))
+      expect(e.message).to match(/error parsing `Gemfile`: syntax error/)
+      expect(e.line).to eq(4).or eq(3)
+    end
+
+    it "keeps Bundler's status codes (InvalidOption 15, DeprecatedError 12)" do
+      expect(error_for(%(gem "rack", requires: false\n)).status_code).to eq(15)
+      expect(error_for(%(git "https://example.com/x.git"\n)).status_code).to eq(12)
+      expect(error_for(%(gem "rack", platforms: :linux\n)).message).to include("`linux` is not a valid platform")
+    end
+
+    it "names the nested file and line for eval_gemfile" do
+      write("sub/inner.rb", %(\ngem "x", "~> nope"\n))
+      e = error_for(%(gem "rack"\neval_gemfile "sub/inner.rb"\n))
+      expect(e.message).to include("There was an error parsing `inner.rb`: Illformed requirement")
+      expect(e.message).to include(" #  from sub/inner.rb:2\n")
+      expect(e.line).to eq(2)
+    end
+
+    it "reports a missing eval_gemfile target" do
+      e = error_for(%(gem "rack"\neval_gemfile "missing.rb"\n))
+      expect(e.message).to include("No such file or directory")
+      expect(e.message).to include("#{File.join(@dir, "Gemfile")}:2")
+    end
+
+    it "rejects conflicting duplicates and warns about identical ones" do
+      e = error_for(%(gem "rack", "~> 2.0"\ngem "rack", "~> 3.0"\n))
+      expect(e.message).to include("You cannot specify the same gem twice with different version requirements.\n" \
+                                   "You specified: rack (~> 2.0) and rack (~> 3.0)")
+      expect(e.line).to eq(2)
+
+      path = write("Gemfile", %(gem "rack"\ngem "rack"\n))
+      expect { FastBundle::Dsl.evaluate(path) }
+        .to output(/Your Gemfile lists the gem rack \(>= 0\) more than once/).to_stderr
+      expect { FastBundle::Dsl.evaluate(path, warn: false) }.not_to output.to_stderr
+    end
+  end
+
+  describe "credentials" do
+    let(:secret) { "s3cr3tP4ss" }
+    let(:gemfile) do
+      <<~G
+        source "https://user:#{secret}@gems.example.com"
+        source "https://user:#{secret}@gems.example.com"
+        source "https://other:#{secret}@mirror.example.com"
+        source "https://user:#{secret}@private.example.com" do
+          gem "private"
+        end
+        gem "secret_git", git: "https://deploy:#{secret}@git.example.com/secret.git"
+        gem "insecure", git: "git://deploy:#{secret}@git.example.com/secret.git"
+      G
+    end
+
+    it "never shows a password in to_h, inspect, to_s or warnings" do
+      d = evaluate(gemfile)
+      texts = [d.to_h.inspect, d.inspect, d.to_s, d.warnings.join("\n"),
+               d.dependencies.map { |x| [x.inspect, x.to_s, x.to_h.inspect, x.source.inspect, x.source.to_s] }.inspect,
+               d.sources.map { |s| [s.inspect, s.to_s, s.options.inspect] }.inspect]
+      texts.each { |t| expect(t).not_to include(secret) }
+      expect(d.global_source.remotes).to eq(["https://user@gems.example.com/", "https://other@mirror.example.com/"])
+      expect(d.dependencies.first.source.remotes).to eq(["https://user@private.example.com/"])
+      expect(d.warnings.join).to include("git://deploy@git.example.com/secret.git")
+    end
+
+    it "never shows a password in error messages or on $stderr" do
+      expect { evaluate(gemfile, warn: true) }.not_to output(/#{secret}/).to_stderr
+      e = error_for(%(source "https://user:#{secret}@gems example.com"\n))
+      expect(e.message).not_to include(secret)
+      expect(e.message).to include("https://user@gems example.com")
+      e = error_for(%(gem "a", source: "https://u:#{secret}@a.example.com"\ngem "a", source: "https://u:#{secret}@b.example.com"\n))
+      expect(e.message).not_to include(secret)
+      expect(e.message).to include("https://u@b.example.com/")
+    end
+
+    it "keeps oauth tokens out as Bundler does" do
+      d = evaluate(%(gem "x", git: "https://TOKEN123:x-oauth-basic@github.com/o/x.git"\n))
+      expect(d.dependencies.first.source.uri).to eq("https://x-oauth-basic@github.com/o/x.git")
+      expect(d.to_h.inspect).not_to include("TOKEN123")
+    end
+  end
+
+  describe "#to_h" do
+    it "is plain data only, for every focused fixture" do
+      Dir.glob(File.join(DSL_FOCUSED_DIR, "*", "{Gemfile,gems.rb}")).sort.each do |gemfile|
+        next if File.basename(File.dirname(gemfile)).start_with?("error_")
+
+        env = {}
+        env_file = File.join(File.dirname(gemfile), "ENV")
+        File.readlines(env_file, chomp: true).each { |l| k, v = l.split("=", 2); env[k] = v } if File.exist?(env_file)
+        saved = env.to_h { |k, _| [k, ENV[k]] }
+        begin
+          env.each { |k, v| ENV[k] = v }
+          h = Dir.chdir(File.dirname(gemfile)) { FastBundle::Dsl.evaluate(gemfile, warn: false).to_h }
+          expect(plain_data?(h)).to be(true), "#{gemfile}: #{h.inspect[0, 300]}"
+          expect(h.keys).to include("gemfile", "dependencies", "sources", "ruby_version", "optional_groups", "gemfiles")
+        ensure
+          saved.each { |k, v| v.nil? ? ENV.delete(k) : ENV[k] = v }
+        end
+      end
+    end
+  end
+
+  describe "loading" do
+    def ruby_in_subprocess(code, gemfile, extra_env = {})
+      env = ENV.keys.select { |k| k.start_with?("BUNDLE_", "GEM_") || %w[RUBYOPT RUBYLIB].include?(k) }.to_h { |k| [k, nil] }
+      env["HOME"] = @dir
+      env["XDG_CACHE_HOME"] = nil
+      env["FASTBUNDLE_ISEQ_CACHE"] = nil
+      Open3.capture3(env.merge(extra_env), RbConfig.ruby, "-I#{LIB_DIR}", "-rfastbundle/dsl", "-e", code, gemfile,
+                     chdir: File.dirname(gemfile))
+    end
+
+    it "caches its compiled code per Ruby and gives the same answer from the cache" do
+      gemfile = File.join(DSL_FOCUSED_DIR, "git_option", "Gemfile")
+      code = 'd = FastBundle::Dsl.evaluate(ARGV[0], warn: false); print Marshal.dump(d.to_h.merge("warnings" => d.warnings))'
+      first, err, status = ruby_in_subprocess(code, gemfile)
+      expect(status).to be_success, err
+      cached = Dir.glob(File.join(@dir, ".cache", "fastbundle", "iseq", "*", "*"))
+      expect(cached.map { |f| File.basename(f)[/fastbundle%(.*?\.rb)\./, 1] }).to include("dsl%core.rb", "dsl%cold.rb", "definition.rb")
+      second, err, status = ruby_in_subprocess(code, gemfile)
+      expect(status).to be_success, err
+      expect(Marshal.load(second)).to eq(Marshal.load(first))
+      expect(Dir.glob(File.join(@dir, ".cache", "fastbundle", "iseq", "*", "*")).sort).to eq(cached.sort)
+
+      FileUtils.rm_rf(File.join(@dir, ".cache"))
+      third, err, status = ruby_in_subprocess(code, gemfile, "FASTBUNDLE_ISEQ_CACHE" => "0")
+      expect(status).to be_success, err
+      expect(Marshal.load(third)).to eq(Marshal.load(first))
+      expect(File.exist?(File.join(@dir, ".cache"))).to be(false)
+    end
+
+    it "loads real Bundler only for a Gemfile that refers to it, unless told not to" do
+      gemfile = File.join(DSL_FOCUSED_DIR, "bundler_constant", "Gemfile")
+      code = <<~'RUBY'
+        begin
+          FastBundle::Dsl.evaluate(ARGV[0], warn: false, bundler_fallback: false)
+        rescue FastBundle::GemfileError => e
+          puts e.message[/uninitialized constant [\w:]*Bundler/]
+        end
+        puts defined?(Bundler).inspect
+        puts FastBundle::Dsl.evaluate(ARGV[0], warn: false).dependencies.map(&:name).inspect
+        puts defined?(Bundler).inspect
+      RUBY
+      out, err, status = ruby_in_subprocess(code, gemfile)
+      expect(status).to be_success, err
+      lines = out.lines.map(&:chomp)
+      expect(lines[0]).to match(/uninitialized constant .*Bundler/)
+      expect(lines[1..]).to eq(["nil", '["rack", "modern", "rack"]', '"constant"'])
+    end
+
+    it "is requirable on its own and loads no file of Bundler's" do
+      gemfile = File.join(DSL_FOCUSED_DIR, "gemspec_basic", "Gemfile")
+      code = <<~'RUBY'
+        FastBundle::Dsl.evaluate(ARGV[0], warn: false)
+        FastBundle::Dsl.evaluate(File.join(File.dirname(ARGV[0]), "../git_option/Gemfile"), warn: false)
+        FastBundle::Dsl.evaluate(File.join(File.dirname(ARGV[0]), "../ruby_version/Gemfile"), warn: false)
+        bundler = $LOADED_FEATURES.grep(%r{/bundler(?:-[\d.]+)?/|/bundler\.rb\z})
+        puts bundler.inspect, defined?(Bundler).inspect, defined?(FastBundle::Dsl).inspect
+      RUBY
+      out, err, status = ruby_in_subprocess(code, gemfile)
+      expect(status).to be_success, err
+      expect(out.lines.map(&:chomp)).to eq(["[]", "nil", '"constant"'])
+    end
+  end
+end
