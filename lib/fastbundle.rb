@@ -33,3 +33,74 @@ module FastBundle
     end
   end
 end
+
+module FastBundle
+  class << self
+    # Bundler.setup(*groups): puts the bundle's gems on the load path and
+    # isolates the process from gems outside it. Without groups: every group
+    # not excluded by `without`/optional, done once (later calls return the
+    # same runtime, as Bundler's do).
+    def setup(*groups)
+      return @setup if @setup
+
+      groups = groups.map(&:to_sym)
+      require_relative "fastbundle/runtime"
+      Environment.preserve_original_env
+      runtime = Runtime.new(default_gemfile.to_s, default_lockfile.to_s, definition)
+      runtime.setup(groups)
+      @setup = runtime if groups.empty?
+      runtime
+    end
+
+    # The evaluated Gemfile (FastBundle::Definition).
+    def definition
+      @definition ||= begin
+        require_relative "fastbundle/dsl"
+        # bundler/setup silences Bundler's UI (the Gemfile's warnings) unless
+        # STDOUT is a terminal.
+        Dsl.evaluate(default_gemfile.to_s, default_lockfile.to_s, warn: $stdout.tty? || ENV.key?("BUNDLER_FORCE_TTY"))
+      end
+    end
+
+    # Bundler::SharedHelpers.find_gemfile: BUNDLE_GEMFILE, else gems.rb or
+    # Gemfile in the current directory or the nearest parent. nil if none.
+    def find_gemfile
+      given = ENV["BUNDLE_GEMFILE"]
+      return File.expand_path(given) if given && !given.empty?
+
+      current = Dir.pwd
+      loop do
+        %w[gems.rb Gemfile].each do |name|
+          path = File.join(current, name)
+          return path if File.file?(path)
+        end
+        parent = File.dirname(current)
+        return nil if parent == current
+
+        current = parent
+      end
+    end
+
+    def default_gemfile
+      gemfile = find_gemfile or raise GemfileNotFound, "Could not locate Gemfile"
+      require "pathname"
+      Pathname.new(gemfile).expand_path
+    end
+
+    def default_lockfile
+      gemfile = default_gemfile
+      name = gemfile.basename.to_s == "gems.rb" ? "gems.locked" : "#{gemfile.basename}.lock"
+      gemfile.dirname.join(name)
+    end
+
+    def root
+      default_gemfile.dirname
+    end
+
+    # Where `bundle install` put (and setup looks for) the bundle's gems.
+    def bundle_path
+      require "pathname"
+      Pathname.new(setup.plan["bundle_path"])
+    end
+  end
+end

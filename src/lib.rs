@@ -6,6 +6,7 @@
 
 pub mod gem_dirs;
 pub mod lockfile;
+pub mod plan;
 pub mod platform;
 pub mod redact;
 pub mod settings;

@@ -4,6 +4,7 @@
 //! (lib/fastbundle/errors.rb) and looked up here.
 
 mod lockfile;
+mod plan;
 
 use std::any::Any;
 use std::cell::RefCell;
@@ -81,5 +82,6 @@ fn init(ruby: &Ruby) -> Result<(), Error> {
     let native = fastbundle.define_module("Native")?;
     native.define_singleton_method("__panic_for_test", function!(panic_for_test, 1))?;
     lockfile::init(ruby, fastbundle)?;
+    plan::init(ruby, native)?;
     Ok(())
 }

@@ -1,0 +1,101 @@
+# frozen_string_literal: true
+
+module FastBundle
+  # What Gem.loaded_specs holds for a bundled gem: name, version, platform
+  # and paths straight from the plan (RubyGems' stub header), the full
+  # Gem::Specification loaded only when someone asks for anything else —
+  # the same trade Bundler makes with its StubSpecification.
+  class LoadedSpec
+    include Comparable
+
+    attr_reader :name, :full_name, :full_gem_path, :loaded_from, :gemspec_dir, :gemspec_glob, :source_type
+    attr_writer :load_paths
+    attr_accessor :activated
+
+    def initialize(name, version, platform, full_name, full_gem_path, loaded_from, load_paths, gemspec_dir,
+                   gemspec_glob, source_type, default_gem)
+      @name = name
+      @version_string = version
+      @platform_string = platform
+      @full_name = full_name
+      @full_gem_path = full_gem_path
+      @loaded_from = loaded_from
+      @load_paths = load_paths
+      @gemspec_dir = gemspec_dir
+      @gemspec_glob = gemspec_glob
+      @source_type = source_type
+      @default_gem = default_gem
+      @activated = false
+      @full_spec = nil
+    end
+
+    def version
+      @version ||= Gem::Version.new(@version_string)
+    end
+
+    def platform
+      @platform_string == "ruby" ? Gem::Platform::RUBY : @platform_string
+    end
+
+    # An installed gemspec without a stub header comes with no paths: only
+    # evaluating it tells them.
+    def load_paths
+      @load_paths = to_spec.full_require_paths if @load_paths.empty? && @loaded_from && !@gemspec_dir
+      @load_paths
+    end
+    alias full_require_paths load_paths
+
+    def require_paths
+      to_spec.require_paths
+    end
+
+    def gem_dir
+      @full_gem_path
+    end
+
+    def activated?
+      @activated
+    end
+
+    def default_gem?
+      @default_gem
+    end
+
+    def runtime_dependencies
+      to_spec.runtime_dependencies
+    end
+
+    # A spec evaluated from a path or git gem's gemspec: the gem lives where
+    # its gemspec is (Bundler's rubygems_ext says the same).
+    def full_spec=(spec)
+      @full_spec = spec
+      @loaded_from = spec.loaded_from
+      @full_gem_path = File.dirname(spec.loaded_from)
+      @load_paths = spec.require_paths.map { |p| File.expand_path(p, @full_gem_path) }
+    end
+
+    def to_spec
+      @full_spec ||= Gem::Specification.load(@loaded_from) ||
+                     raise(GemspecError, "The installed gemspec #{@loaded_from} of #{@full_name} could not be loaded")
+    end
+
+    def <=>(other)
+      [name, version] <=> [other.name, other.version]
+    end
+
+    def to_s
+      "#<FastBundle::LoadedSpec #{@full_name}>"
+    end
+    alias inspect to_s
+
+    def respond_to_missing?(name, include_private = false)
+      to_spec.respond_to?(name, include_private)
+    end
+
+    def method_missing(name, *args, &block)
+      return super unless to_spec.respond_to?(name)
+
+      to_spec.public_send(name, *args, &block)
+    end
+  end
+end

@@ -1,0 +1,136 @@
+# frozen_string_literal: true
+
+module FastBundle
+  # The RubyGems side of isolation, as Bundler's RubygemsIntegration does it:
+  # plain `require` (no gem activation), `Kernel#gem` that only knows the
+  # bundle, `Gem::Specification.all` limited to the bundle plus default gems,
+  # and binstub lookups (`Gem.bin_path`) answered from the bundle.
+  module RubygemsIntegration
+    module_function
+
+    def add_to_load_path(paths)
+      return Gem.add_to_load_path(*paths) if Gem.respond_to?(:add_to_load_path)
+
+      if (index = Gem.load_path_insert_index)
+        $LOAD_PATH.insert(index, *paths)
+      else
+        $LOAD_PATH.unshift(*paths)
+      end
+    end
+
+    def mark_loaded(spec)
+      current = Gem.loaded_specs[spec.name]
+      current.activated = false if current.respond_to?(:activated=)
+      spec.activated = true
+      Gem.loaded_specs[spec.name] = spec
+    end
+
+    def replace_entrypoints(specs, gemfile_name)
+      specs_by_name = DefaultGems.new
+      specs.each { |s| specs_by_name[s.name] = s }
+      reverse_rubygems_kernel_mixin
+      replace_gem(specs_by_name, gemfile_name)
+      stub_rubygems(specs)
+      replace_bin_path(specs_by_name, gemfile_name)
+      Gem.clear_paths
+    end
+
+    # The bundle by name, falling back to default gems (which stay
+    # activatable with `gem`, as under Bundler). Default stubs are read only
+    # when a name outside the bundle is asked for.
+    class DefaultGems < Hash
+      def [](name)
+        super || (@defaults ||= Gem::Specification.default_stubs("*.gemspec").to_h { |s| [s.name, s] })[name]
+      end
+
+      def all_values
+        @defaults ||= Gem::Specification.default_stubs("*.gemspec").to_h { |s| [s.name, s] }
+        @defaults.merge(self).values
+      end
+    end
+
+    def redefine_method(klass, method, unbound_method = nil, &block)
+      visibility = if klass.private_method_defined?(method) then :private
+                   elsif klass.protected_method_defined?(method) then :protected
+                   else :public
+                   end
+      klass.send(:remove_method, method) if klass.method_defined?(method, false) || klass.private_method_defined?(method, false)
+      if unbound_method
+        klass.send(:define_method, method, unbound_method)
+      else
+        klass.send(:define_method, method, &block)
+      end
+      klass.send(visibility, method)
+    end
+
+    # RubyGems' require activates gems on demand; inside a bundle it must not.
+    def reverse_rubygems_kernel_mixin
+      kernel = (class << ::Kernel; self; end)
+      [kernel, ::Kernel].each do |k|
+        if k.private_method_defined?(:gem_original_require)
+          redefine_method(k, :require, k.instance_method(:gem_original_require))
+        end
+      end
+    end
+
+    def replace_gem(specs_by_name, gemfile_name)
+      kernel = (class << ::Kernel; self; end)
+      [kernel, ::Kernel].each do |kernel_class|
+        redefine_method(kernel_class, :gem) do |dep, *reqs|
+          reqs.pop if reqs.last.is_a?(Hash)
+          dep = Gem::Dependency.new(dep, reqs) unless dep.respond_to?(:name) && dep.respond_to?(:requirement)
+          spec = specs_by_name[dep.name]
+          return true if spec && dep.requirement.satisfied_by?(spec.version)
+
+          message = if spec.nil?
+                      "#{dep.name} is not part of the bundle. Add it to your #{gemfile_name}."
+                    else
+                      "can't activate #{dep}, already activated #{spec.full_name}. " \
+                        "Make sure all dependencies are added to Gemfile."
+                    end
+          e = Gem::LoadError.new(message)
+          e.name = dep.name
+          e.requirement = dep.requirement if e.respond_to?(:requirement=)
+          raise e
+        end
+      end
+    end
+
+    def stub_rubygems(specs)
+      Gem::Specification.all = specs
+      Gem.post_reset { Gem::Specification.all = specs }
+      redefine_method((class << Gem; self; end), :finish_resolve) { |*| [] }
+    end
+
+    def replace_bin_path(specs_by_name, gemfile_name)
+      gem_class = (class << Gem; self; end)
+      redefine_method(gem_class, :find_spec_for_exe) do |gem_name, *args|
+        exec_name = args.first
+        raise ArgumentError, "you must supply exec_name" unless exec_name
+
+        spec_with_name = specs_by_name[gem_name]
+        matching = specs_by_name.all_values.select { |s| s.executables.include?(exec_name) }
+        spec = matching.delete(spec_with_name)
+        unless spec || !matching.empty?
+          message = "can't find executable #{exec_name} for gem #{gem_name}"
+          if spec_with_name.nil?
+            message += ". #{gem_name} is not currently included in the bundle, " \
+                       "perhaps you meant to add it to your #{gemfile_name}?"
+          end
+          raise Gem::Exception, message
+        end
+        spec || matching.shift
+      end
+      bin_path = lambda do |name, exec_name, *rest|
+        return ENV["BUNDLE_BIN_PATH"] if exec_name == "bundle"
+
+        spec = Gem.find_spec_for_exe(name, exec_name, *rest)
+        exec_name ||= spec.default_executable
+        gem_bin = File.join(spec.full_gem_path, spec.bindir, exec_name)
+        File.exist?(gem_bin) ? gem_bin : File.join(File.dirname(spec.loaded_from), spec.bindir, exec_name)
+      end
+      redefine_method(gem_class, :activate_bin_path) { |name, *args| bin_path.call(name, args.first, [args.last]) }
+      redefine_method(gem_class, :bin_path) { |name, *args| bin_path.call(name, *args) }
+    end
+  end
+end

@@ -1,0 +1,177 @@
+# frozen_string_literal: true
+
+require "spec_helper"
+require "json"
+
+# `require "fastbundle/setup"` must leave a process exactly as
+# `require "bundler/setup"` does. Each example runs both in subprocesses of
+# the same world, with the same environment, and compares what they see.
+RSpec.describe "FastBundle.setup parity with Bundler.setup" do
+  DUMP = File.join(ROOT_DIR, "spec/scripts/setup_dump.rb")
+
+  def self.gem_repo
+    @gem_repo ||= begin
+      repo = World.tmpdir("gems")
+      gems = File.join(repo, "gems")
+      GemFactory.build(gems, name: "beta", version: "2.1.0")
+      GemFactory.build(gems, name: "alpha", version: "1.0.0", deps: { "beta" => ["~> 2.0"] })
+      GemFactory.build(gems, name: "platy", version: "1.0.0")
+      GemFactory.build(gems, name: "platy", version: "1.0.0", platform: "x86_64-linux")
+      GemFactory.build(gems, name: "multi", version: "0.5.0", require_paths: %w[lib ext_lib])
+      GemFactory.build(gems, name: "nat", version: "0.1.0", extension: true)
+      GemFactory.build(gems, name: "testonly", version: "3.0.0", deps: { "beta" => [] })
+      GemFactory.build(gems, name: "devonly", version: "0.2.0")
+      GemFactory.build(gems, name: "outside", version: "1.0.0")
+      [repo, GemServer.start(repo)]
+    end
+  end
+
+  def self.world(key, vendor: false)
+    World.cached(key) do |w|
+      repo, server = gem_repo
+      git_dir = World.tmpdir("gitgem")
+      GemFactory.git_repo(git_dir, name: "gitgem", version: "0.9.0", deps: { "beta" => [">= 2"] })
+      GemFactory.source(w.path("vendor/localgem"), name: "localgem", version: "0.1.0", deps: { "alpha" => ["~> 1.0"] })
+      w.gemfile(<<~G)
+        source "#{server.url}"
+        gem "alpha"
+        gem "platy"
+        gem "multi"
+        gem "nat"
+        gem "localgem", path: "vendor/localgem"
+        gem "gitgem", git: "#{git_dir}"
+        gem "never", "1.0", platforms: :jruby
+        group :test do
+          gem "testonly"
+        end
+        group :development, optional: true do
+          gem "devonly"
+        end
+      G
+      w.config("path", "vendor/bundle") if vendor
+      w.config("with", "development")
+      w.bundle("lock")
+      w.bundle("install")
+      w.config("with", nil)
+      w.gem("install", "--local", "--no-document", File.join(repo, "gems", "outside-1.0.0.gem"))
+    end
+  end
+
+  PROBES = { "OUTSIDE_GEMS" => "outside", "PROBE_GEMS" => "alpha,alpha:= 9.9,json,outside" }.freeze
+
+  def run_both(world, env: {}, args: [])
+    bundler = world.ruby(*args.empty? ? ["-rbundler/setup"] : [], DUMP, env: PROBES.merge(env).merge("SETUP_WITH" => "bundler"), allow_failure: true)
+    ours = world.ruby(*args.empty? ? ["-rfastbundle/setup"] : [], DUMP,
+                      env: PROBES.merge(env).merge("RUBYLIB" => LIB_DIR, "SETUP_WITH" => "fastbundle"), allow_failure: true)
+    [bundler, ours].map do |out, err, status|
+      raise "setup failed (#{status.exitstatus}): #{err}" unless status.success?
+
+      JSON.parse(out)
+    end
+  end
+
+  # Bundler's own lib dir and ours are the one expected difference.
+  def normalize(dump)
+    dump = dump.dup
+    dump["load_path"] = dump["load_path"].reject { |p| p.include?("/bundler-") || p == LIB_DIR }
+    dump["loaded_specs"] = dump["loaded_specs"].reject { |n, _| n == "bundler" }
+    dump["specification_all"] = dump["specification_all"] - ["bundler"]
+    env = dump.delete("env")
+    dump["env"] = env.reject { |k, _| %w[RUBYOPT RUBYLIB BUNDLER_ORIG_RUBYLIB BUNDLE_BIN_PATH].include?(k) }
+    dump
+  end
+
+  shared_examples "the same process state" do |groups|
+    it "gives the same $LOAD_PATH, loaded specs, isolation, Kernel#gem and ENV" do
+      env = groups ? { "SETUP_GROUPS" => groups } : {}
+      theirs, ours = run_both(world, env: env)
+      expect(normalize(ours)).to eq(normalize(theirs))
+      expect(ours["load_path"].size).to be > 8
+      expect(ours["env"]["RUBYOPT"]).to include("fastbundle/setup") unless groups
+      expect(ours["require_outside"]["outside"]).to start_with("LoadError")
+      expect(ours["gem_probe"]["outside"]).to include("outside is not part of the bundle. Add it to your Gemfile.")
+    end
+  end
+
+  context "gems in GEM_HOME, a platform variant, a C extension, several require paths, path and git gems" do
+    let(:world) { self.class.world(:setup_system) }
+    include_examples "the same process state", nil
+    include_examples "the same process state", "default"
+    include_examples "the same process state", "test"
+    include_examples "the same process state", "default,development"
+  end
+
+  context "vendor/bundle via .bundle/config" do
+    let(:world) { self.class.world(:setup_vendor, vendor: true) }
+    include_examples "the same process state", nil
+    include_examples "the same process state", "default"
+  end
+
+  context "without and with settings" do
+    let(:world) { self.class.world(:setup_system) }
+
+    it "follows BUNDLE_WITHOUT and BUNDLE_WITH" do
+      %w[test default].each do |without|
+        theirs, ours = run_both(world, env: { "BUNDLE_WITHOUT" => without, "BUNDLE_WITH" => "development" })
+        expect(normalize(ours)).to eq(normalize(theirs))
+      end
+    end
+  end
+
+  describe "errors" do
+    def both_fail(world, env: {})
+      ours = world.ruby("-rfastbundle/setup", "-e", "puts :booted", env: env.merge("RUBYLIB" => LIB_DIR), allow_failure: true)
+      theirs = world.ruby("-e", "require 'bundler'; require 'bundler/friendly_errors'; Bundler.with_friendly_errors { Bundler.setup }; puts :booted",
+                          env: env, allow_failure: true)
+      [theirs, ours]
+    end
+
+    it "a locked gem that is not installed: status 7 naming the gem" do
+      w = World.new
+      repo, server = self.class.gem_repo
+      w.gemfile(%(source "#{server.url}"\ngem "alpha"\n))
+      w.bundle("lock")
+      theirs, ours = both_fail(w)
+      expect(ours[2].exitstatus).to eq(theirs[2].exitstatus).and eq(7)
+      expect(ours[1]).to include("alpha-1.0.0", "bundle install")
+      expect(ours[1]).not_to include("from /") # no backtrace
+    end
+
+    it "a Gemfile changed after locking: says what changed, Bundler's frozen status" do
+      w = World.new
+      _, server = self.class.gem_repo
+      w.gemfile(%(source "#{server.url}"\ngem "beta"\n))
+      w.bundle("install")
+      w.gemfile(%(source "#{server.url}"\ngem "beta"\ngem "alpha"\n))
+      theirs, ours = both_fail(w, env: { "BUNDLE_FROZEN" => "true" })
+      expect(ours[2].exitstatus).to eq(theirs[2].exitstatus)
+      expect(ours[1]).to include("alpha", "bundle install")
+      expect(File.read(w.path("Gemfile.lock"))).not_to include("alpha")
+    end
+
+    it "a Ruby version the Gemfile does not allow: status 18" do
+      w = World.new
+      _, server = self.class.gem_repo
+      w.gemfile(%(source "#{server.url}"\ngem "beta"\n))
+      w.bundle("install")
+      w.gemfile(%(source "#{server.url}"\nruby "~> 2.0"\ngem "beta"\n))
+      theirs, ours = both_fail(w, env: { "BUNDLE_FROZEN" => "true" })
+      expect(ours[2].exitstatus).to eq(theirs[2].exitstatus).and eq(18)
+      expect(ours[1]).to include("Your Ruby version is #{RUBY_VERSION}, but your Gemfile specified ~> 2.0")
+    end
+
+    it "no Gemfile at all: does nothing, like Bundler" do
+      w = World.new
+      out, _, status = w.ruby("-rfastbundle/setup", "-e", "p defined?(FastBundle::Runtime)", env: { "RUBYLIB" => LIB_DIR })
+      expect(status).to be_success
+      expect(out).to eq("nil\n")
+    end
+  end
+
+  it "loads no file of Bundler's" do
+    w = self.class.world(:setup_system)
+    out, = w.ruby("-rfastbundle/setup", "-e", "p $LOADED_FEATURES.grep(%r{/bundler[-/]}), defined?(Bundler)",
+                  env: { "RUBYLIB" => LIB_DIR })
+    expect(out).to eq("[]\nnil\n")
+  end
+end
