@@ -36,7 +36,7 @@ RSpec.describe "FastBundle.setup parity with Bundler.setup" do
         source "#{server.url}"
         gem "alpha"
         gem "platy"
-        gem "multi"
+        gem "multi", ">= 0.0.0"
         gem "nat"
         gem "localgem", path: "vendor/localgem"
         gem "gitgem", git: "#{git_dir}"

@@ -186,9 +186,37 @@ pub fn git_checkout_name(uri: &str, revision: &str) -> String {
     format!("{base}-{short}")
 }
 
-fn sorted(mut v: Vec<String>) -> Vec<String> {
-    v.sort();
-    v
+/// Splits `>= 1.0` into (`>=`, `1.0`); a bare version means `=`.
+fn split_requirement(req: &str) -> (&str, &str) {
+    let req = req.trim();
+    for op in [">=", "<=", "~>", "!=", "=", ">", "<"] {
+        if let Some(rest) = req.strip_prefix(op) {
+            return (op, rest.trim());
+        }
+    }
+    ("=", req)
+}
+
+/// `Gem::Requirement#==`: the same requirements once sorted, versions
+/// compared as versions (`>= 0.0.0` is `>= 0`), except that `~>` must also
+/// keep its precision (`~> 1.0` is not `~> 1`).
+fn same_requirements(a: &[String], b: &[String]) -> bool {
+    let norm = |list: &[String]| {
+        let mut v: Vec<(String, String)> = if list.is_empty() {
+            vec![(">=".to_string(), "0".to_string())]
+        } else {
+            list.iter().map(|r| split_requirement(r)).map(|(o, v)| (o.to_string(), v.to_string())).collect()
+        };
+        v.sort_by(|x, y| format!("{} {}", x.0, x.1).cmp(&format!("{} {}", y.0, y.1)));
+        v
+    };
+    let (a, b) = (norm(a), norm(b));
+    a.len() == b.len()
+        && a.iter().zip(&b).all(|((oa, va), (ob, vb))| {
+            oa == ob
+                && platform::compare_versions(va, vb) == std::cmp::Ordering::Equal
+                && (oa != "~>" || va == vb)
+        })
 }
 
 /// Bundler's frozen check (`ensure_equivalent_gemfile_and_lockfile`): the
@@ -196,24 +224,24 @@ fn sorted(mut v: Vec<String>) -> Vec<String> {
 fn check_equivalent(req: &Request, lock: &Lockfile) -> Result<(), PlanError> {
     let mut locked: HashMap<&str, (Vec<String>, bool)> = HashMap::new();
     for d in &lock.dependencies {
-        let mut reqs: Vec<String> = lock.requirements(&d.dep).map(str::to_string).collect();
-        if reqs.is_empty() {
-            reqs.push(">= 0".to_string());
-        }
-        locked.insert(lock.str(d.dep.name), (sorted(reqs), d.pinned));
+        let reqs: Vec<String> = lock.requirements(&d.dep).map(str::to_string).collect();
+        locked.insert(lock.str(d.dep.name), (reqs, d.pinned));
     }
+    let show = |reqs: &[String]| if reqs.is_empty() { ">= 0".to_string() } else { reqs.join(", ") };
     let (mut added, mut changed) = (Vec::new(), Vec::new());
     let mut seen = HashSet::new();
     for dep in &req.dependencies {
         if !seen.insert(dep.name.as_str()) {
             continue;
         }
-        let reqs = sorted(if dep.requirements.is_empty() { vec![">= 0".into()] } else { dep.requirements.clone() });
         match locked.get(dep.name.as_str()) {
-            None => added.push(format!("{} ({})", dep.name, reqs.join(", "))),
-            Some((lreqs, _)) if *lreqs != reqs => {
-                changed.push(format!("{} from `{}` to `{}`", dep.name, lreqs.join(", "), reqs.join(", ")))
-            }
+            None => added.push(format!("{} ({})", dep.name, show(&dep.requirements))),
+            Some((lreqs, _)) if !same_requirements(lreqs, &dep.requirements) => changed.push(format!(
+                "{} from `{}` to `{}`",
+                dep.name,
+                show(lreqs),
+                show(&dep.requirements)
+            )),
             Some((_, pinned)) if *pinned != dep.pinned && dep.name != "bundler" => changed.push(format!(
                 "{} source from `{}` to `{}`",
                 dep.name,
@@ -509,7 +537,17 @@ fn sort_specs(specs: &mut Vec<PlannedSpec>, lock: &Lockfile, chosen: &[usize]) {
 
 #[cfg(test)]
 mod tests {
-    use super::git_checkout_name;
+    use super::{git_checkout_name, same_requirements};
+
+    #[test]
+    fn requirements_compare_like_gem_requirement() {
+        let v = |l: &[&str]| l.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(same_requirements(&v(&[]), &v(&[">= 0.0.0"])));
+        assert!(same_requirements(&v(&["< 2", ">= 1.0"]), &v(&[">= 1", "< 2.0"])));
+        assert!(same_requirements(&v(&["1.0"]), &v(&["= 1.0"])));
+        assert!(!same_requirements(&v(&["~> 1.0"]), &v(&["~> 1"])));
+        assert!(!same_requirements(&v(&[">= 1"]), &v(&[">= 1", "< 2"])));
+    }
 
     #[test]
     fn git_checkout_names() {
