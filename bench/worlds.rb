@@ -1,0 +1,267 @@
+# frozen_string_literal: true
+
+# Builds (and caches) the large installed-gem worlds that bench/setup_bench.rb
+# measures. A world of N gems is:
+#
+#   tmp/bench-worlds/<N>/app/Gemfile            N direct `gem` lines (groups, a few
+#                                               requirements and `require: false`)
+#   tmp/bench-worlds/<N>/app/Gemfile.lock       written by real Bundler (`bundle lock --local`)
+#   tmp/bench-worlds/<N>/gem_home               GEM_HOME with all N gems installed by `gem install`
+#   tmp/bench-worlds/<N>/app/bundle/bundler/setup.rb
+#                                               `bundle install --local --standalone` (the floor);
+#                                               app/bundle/ruby/<ver>/ hard-links gem_home's gems
+#   tmp/bench-worlds/<N>/world.json             build metadata; written last, so a world
+#                                               without it is incomplete and is rebuilt
+#
+# The gems are generated deterministically (fixed seed): about half depend on
+# 1-3 earlier gems of the world (so the graph is a realistic DAG and Bundler's
+# resolver and the runtime's topological sort have work to do), every 8th gem
+# has two require paths, and every gem has a few files. The .gem files are
+# built in this process with Gem::Package.build (one temp source dir per gem)
+# and installed with a few `gem install --local` batches, two at a time.
+# Requires only Ruby, RubyGems and Debian's Bundler 2.3.15; no network.
+require "fileutils"
+require "json"
+require "time"
+require "rubygems/package"
+require "tmpdir"
+require_relative "../spec/support/world"
+
+module BenchWorlds
+  # Bump when the generated world changes, so cached worlds are rebuilt.
+  GENERATOR_VERSION = 2
+  REPO = File.expand_path("..", __dir__)
+  ROOT = File.join(REPO, "tmp", "bench-worlds")
+  INSTALL_BATCH = 100 # gems per `gem install` process (and per staging gem dir)
+  INSTALL_JOBS = 2    # concurrent `gem install` processes
+
+  WORDS = %w[active rack http json net aws google cloud mini test rubo parse
+             yaml async tzinfo faraday concurrent nokogiri rails sidekiq redis
+             puma thor zeitwerk i18n dry rom sequel grape hashie].freeze
+
+  # One generated gem: name, version, dependencies ({name => [reqs]}), require paths.
+  GemDef = Struct.new(:name, :version, :deps, :require_paths, keyword_init: true)
+
+  module_function
+
+  def root_for(n)
+    File.join(ROOT, n.to_s)
+  end
+
+  # Returns [World, meta]; builds the world unless a complete one of the same
+  # generator version is cached (or rebuild: true). log: a proc taking a line.
+  def world(n, rebuild: false, log: ->(line) { warn line })
+    root = root_for(n)
+    meta_file = File.join(root, "world.json")
+    meta = File.file?(meta_file) ? JSON.parse(File.read(meta_file)) : nil
+    if !rebuild && meta && meta["generator_version"] == GENERATOR_VERSION && meta["n"] == n
+      meta["reused"] = true
+      return [World.new(root), meta]
+    end
+
+    FileUtils.rm_rf(root)
+    meta = build(n, root, log: log)
+    File.write(meta_file, JSON.pretty_generate(meta) + "\n")
+    meta["reused"] = false
+    [World.new(root), meta]
+  end
+
+  # Deterministic list of GemDefs for a world of N gems (dependencies point
+  # only at earlier gems, so the graph is acyclic).
+  def gem_defs(n)
+    rng = Random.new(20_260_000 + n)
+    defs = []
+    n.times do |i|
+      word = WORDS[i % WORDS.size]
+      name = i % 3 == 0 ? "#{word}-#{WORDS[(i * 7 + 3) % WORDS.size]}-#{i}" : "#{word}_#{i}"
+      version = i % 9 == 0 ? "0.#{i % 10}.#{i % 5}" : "#{1 + i % 4}.#{i % 10}.#{i % 7}"
+      deps = {}
+      if i >= 3 && rng.rand < 0.55
+        rng.rand(1..3).times do
+          dep = defs[rng.rand(i)]
+          deps[dep.name] = dep_requirement(dep.version, rng)
+        end
+      end
+      require_paths = i % 8 == 5 ? ["lib", "vendor/lib"] : ["lib"]
+      defs << GemDef.new(name: name, version: version, deps: deps, require_paths: require_paths)
+    end
+    defs
+  end
+
+  def dep_requirement(version, rng)
+    major, minor, = version.split(".")
+    case rng.rand(4)
+    when 0 then [">= 0"]
+    when 1 then ["~> #{major}.#{minor}"]
+    when 2 then [">= #{major}.0", "< #{major.to_i + 1}.0"]
+    else ["~> #{version}"]
+    end
+  end
+
+  # The Gemfile: most gems at top level, the rest in a few groups; some lines
+  # carry a version requirement or `require: false`.
+  def gemfile(defs)
+    line = lambda do |d, i, indent|
+      args = [d.name.dump]
+      major, minor, = d.version.split(".")
+      args << "~> #{major}.#{minor}".dump if i % 5 == 1
+      args << ">= #{d.version}".dump if i % 11 == 2
+      args << "require: false" if i % 13 == 3
+      "#{indent}gem #{args.join(", ")}\n"
+    end
+    groups = [":development", ":test", ":development, :test", ":production"]
+    top, grouped = defs.each_with_index.partition { |_, i| i % 6 != 4 }
+    text = +"# frozen_string_literal: true\n\n# Generated by bench/worlds.rb (#{defs.size} gems).\n"
+    text << "source \"https://rubygems.org\"\n\n"
+    top.each { |d, i| text << line.call(d, i, "") }
+    grouped.group_by { |_, i| groups[(i / 6) % groups.size] }.sort.each do |g, members|
+      text << "\ngroup #{g} do\n"
+      members.each { |d, i| text << line.call(d, i, "  ") }
+      text << "end\n"
+    end
+    text
+  end
+
+  def build(n, root, log:)
+    times = {}
+    t_all = now
+    world = World.new(root)
+    defs = gem_defs(n)
+
+    log.call("  [N=#{n}] building #{n} .gem files in-process (Gem::Package.build)")
+    t = now
+    gem_dir = File.join(root, "build")
+    files = build_gems(defs, gem_dir)
+    times["build_gems"] = now - t
+
+    log.call("  [N=#{n}] gem install --local in #{(files.size + INSTALL_BATCH - 1) / INSTALL_BATCH} batches")
+    t = now
+    install(world, files)
+    times["gem_install"] = now - t
+    FileUtils.rm_rf(gem_dir) # gem_home/cache keeps a copy of every .gem
+
+    world.gemfile(gemfile(defs))
+    log.call("  [N=#{n}] bundle lock --local")
+    t = now
+    world.bundle("lock", "--local", timeout: 1800)
+    times["bundle_lock"] = now - t
+
+    # `--standalone` persists `path: bundle` in the app's config, which would
+    # make -rbundler/setup look in app/bundle instead of GEM_HOME: give this
+    # one command its own BUNDLE_APP_CONFIG so app/.bundle/config stays absent.
+    # With `path` set, Bundler installs every gem again into
+    # app/bundle/ruby/<ver>, which grows much faster than N (600: 8 s, 2000: 185 s).
+    # Hard-linking the installed gems there first makes Bundler say "Using" for
+    # each and only resolve and write setup.rb (3 s); setup.rb is byte-identical.
+    log.call("  [N=#{n}] bundle install --local --standalone")
+    t = now
+    target = world.path("bundle/ruby/#{RbConfig::CONFIG["ruby_version"]}")
+    FileUtils.mkdir_p(target)
+    %w[gems specifications extensions].each do |sub|
+      src = File.join(world.gem_home, sub)
+      FileUtils.cp_lr(src, target) if File.directory?(src)
+    end
+    world.bundle("install", "--local", "--standalone",
+                 env: { "BUNDLE_APP_CONFIG" => File.join(root, "standalone_config") }, timeout: 1800)
+    times["bundle_standalone"] = now - t
+    times["total"] = now - t_all
+
+    { "generator_version" => GENERATOR_VERSION, "n" => n, "gems" => defs.size,
+      "gems_with_deps" => defs.count { |d| !d.deps.empty? },
+      "dep_edges" => defs.sum { |d| d.deps.size },
+      "gems_with_2_require_paths" => defs.count { |d| d.require_paths.size > 1 },
+      "built_at" => Time.now.utc.iso8601, "build_seconds" => times.transform_values { |v| v.round(1) },
+      "ruby" => RUBY_DESCRIPTION, "bundler" => World.bundler_version }
+  end
+
+  # One process, one temp source dir per gem; returns the .gem paths.
+  def build_gems(defs, out_dir)
+    FileUtils.mkdir_p(out_dir)
+    Gem::DefaultUserInteraction.use_ui(Gem::SilentUI.new) do
+      Dir.mktmpdir("bench-gem-src") do |tmp|
+        defs.map do |d|
+          src = File.join(tmp, d.name)
+          files = write_sources(src, d)
+          spec = Gem::Specification.new do |s|
+            s.name = d.name
+            s.version = d.version
+            s.summary = "fastbundle benchmark gem #{d.name}"
+            s.description = "Generated by bench/worlds.rb for the setup benchmark."
+            s.authors = ["fastbundle bench"]
+            s.email = "bench@example.invalid"
+            s.homepage = "https://example.invalid/#{d.name}"
+            s.license = "MIT"
+            s.files = files
+            s.require_paths = d.require_paths
+            s.required_ruby_version = ">= 2.7"
+            d.deps.each { |dep, reqs| s.add_runtime_dependency dep, *reqs }
+          end
+          file = File.join(out_dir, "#{spec.full_name}.gem")
+          Dir.chdir(src) { Gem::Package.build(spec, false, false, file) }
+          file
+        end
+      end
+    end
+  end
+
+  def write_sources(src, d)
+    mod = d.name.split(/[^A-Za-z0-9]+/).map(&:capitalize).join
+    tree = {
+      "lib/#{d.name}.rb" => "require_relative \"#{d.name}/version\"\n\nmodule #{mod}\nend\n",
+      "lib/#{d.name}/version.rb" => "module #{mod}\n  VERSION = #{d.version.dump}\nend\n",
+      "README.md" => "# #{d.name}\n\nBenchmark fixture.\n",
+      "LICENSE.txt" => "MIT\n"
+    }
+    (d.require_paths - ["lib"]).each { |rp| tree["#{rp}/#{d.name.tr("-", "_")}_extra.rb"] = "# extra require path\n" }
+    tree.each do |rel, content|
+      path = File.join(src, rel)
+      FileUtils.mkdir_p(File.dirname(path))
+      File.write(path, content)
+    end
+    tree.keys.sort
+  end
+
+  # `gem install` in batches, INSTALL_JOBS at a time. Each batch installs into
+  # its own empty gem dir (GEM_HOME=GEM_PATH=that dir), which is then merged
+  # into the world's GEM_HOME. Installing straight into a GEM_HOME that
+  # already holds many gems is superlinear (100 gems 1.3 s, 600 gems 44 s),
+  # most likely because Gem::Installer#install ends with
+  # Gem::Specification.reset and the next gem rescans every spec stub.
+  def install(world, files)
+    queue = Queue.new
+    files.each_slice(INSTALL_BATCH).with_index { |batch, i| queue << [batch, i] }
+    INSTALL_JOBS.times { queue << nil }
+    staging = File.join(world.root, "install-batches")
+    workers = Array.new(INSTALL_JOBS) do
+      Thread.new do
+        while (job = queue.pop)
+          batch, i = job
+          dir = File.join(staging, i.to_s)
+          FileUtils.mkdir_p(dir)
+          world.gem("install", "--local", "--no-document", "--ignore-dependencies", "--no-user-install",
+                    "-i", dir, *batch, env: { "GEM_HOME" => dir, "GEM_PATH" => dir }, timeout: 1800)
+        end
+      end
+    end
+    workers.each(&:join)
+    Dir[File.join(staging, "*")].sort.each { |dir| merge_gem_dir(dir, world.gem_home) }
+    FileUtils.rm_rf(staging)
+  end
+
+  # Moves the entries of a batch's gem dir (gems/*, specifications/*, cache/*,
+  # build_info/*, plugins/*, bin/*, extensions/<platform>/<api>/*) into TARGET.
+  def merge_gem_dir(dir, target)
+    Dir.children(dir).each do |sub|
+      depth = sub == "extensions" ? 3 : 1
+      Dir.glob(File.join(*(["*"] * depth)), base: File.join(dir, sub)).each do |rel|
+        dst = File.join(target, sub, rel)
+        FileUtils.mkdir_p(File.dirname(dst))
+        File.rename(File.join(dir, sub, rel), dst)
+      end
+    end
+  end
+
+  def now
+    Process.clock_gettime(Process::CLOCK_MONOTONIC)
+  end
+end
