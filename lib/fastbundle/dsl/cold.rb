@@ -40,7 +40,9 @@ module FastBundle
         name              = opts[:name]
         development_group = opts[:development_group] || :development
         root              = gemfile_root
-        expanded_path     = File.expand_path(path, root)
+        # Joined, not normalised (Bundler's Pathname#join): "lib/.." finds
+        # nothing when lib/ does not exist, as for Bundler.
+        expanded_path     = path.to_s.start_with?("/") ? path.to_s : File.join(root, path.to_s)
 
         gemspecs = Dir.glob("{,*}.gemspec", base: expanded_path).map! { |f| File.expand_path(f, expanded_path) }
         gemspecs.map! { |g| load_gemspec(g) }.compact!
