@@ -407,24 +407,8 @@ pub fn plan(req: &Request) -> Result<Plan, PlanError> {
                     platform::select_installed_variant(&pairs, version, &locked_platform, &local).map(|k| installed[k])
                 };
                 match found {
-                    Some(s) if !s.has_stub => {
-                        // No stub header: Ruby evaluates the installed gemspec.
-                        specs.push(PlannedSpec {
-                            name: s.name.clone(),
-                            version: s.version.clone(),
-                            platform: s.platform.clone(),
-                            full_name: s.full_name.clone(),
-                            full_gem_path: s.full_gem_path.clone(),
-                            loaded_from: Some(s.spec_file.clone()),
-                            load_paths: Vec::new(),
-                            gemspec_dir: None,
-                            gemspec_glob: None,
-                            source: source.kind,
-                            default_gem: s.default_gem,
-                        })
-                    }
                     Some(s) => {
-                        if !s.default_gem && !s.full_gem_path_exists {
+                        if s.has_stub && !s.default_gem && !s.full_gem_path_exists {
                             return Err(PlanError::BrokenInstall {
                                 full_name: s.full_name.clone(),
                                 reason: format!("its directory {} is missing", s.full_gem_path),
@@ -437,7 +421,8 @@ pub fn plan(req: &Request) -> Result<Plan, PlanError> {
                             full_name: s.full_name.clone(),
                             full_gem_path: s.full_gem_path.clone(),
                             loaded_from: Some(s.spec_file.clone()),
-                            load_paths: s.require_paths.clone(),
+                            // No stub header: Ruby evaluates the installed gemspec.
+                            load_paths: if s.has_stub { s.require_paths.clone() } else { Vec::new() },
                             gemspec_dir: None,
                             gemspec_glob: None,
                             source: source.kind,
