@@ -46,19 +46,21 @@ module FastBundle
       groups = groups.map(&:to_sym)
       require_relative "fastbundle/runtime"
       Environment.preserve_original_env
-      runtime = Runtime.new(default_gemfile.to_s, default_lockfile.to_s, definition)
+      gemfile = default_gemfile # one walk up the directory tree per setup
+      lockfile = lockfile_for(gemfile)
+      runtime = Runtime.new(gemfile.to_s, lockfile.to_s, definition(gemfile, lockfile))
       runtime.setup(groups)
       @setup = runtime if groups.empty?
       runtime
     end
 
     # The evaluated Gemfile (FastBundle::Definition).
-    def definition
+    def definition(gemfile = default_gemfile, lockfile = lockfile_for(gemfile))
       @definition ||= begin
         require_relative "fastbundle/dsl"
         # bundler/setup silences Bundler's UI (the Gemfile's warnings) unless
         # STDOUT is a terminal.
-        Dsl.evaluate(default_gemfile.to_s, default_lockfile.to_s, warn: $stdout.tty? || ENV.key?("BUNDLER_FORCE_TTY"))
+        Dsl.evaluate(gemfile.to_s, lockfile.to_s, warn: $stdout.tty? || ENV.key?("BUNDLER_FORCE_TTY"))
       end
     end
 
@@ -88,7 +90,11 @@ module FastBundle
     end
 
     def default_lockfile
-      gemfile = default_gemfile
+      lockfile_for(default_gemfile)
+    end
+
+    # gems.rb -> gems.locked, else <gemfile>.lock.
+    def lockfile_for(gemfile)
       name = gemfile.basename.to_s == "gems.rb" ? "gems.locked" : "#{gemfile.basename}.lock"
       gemfile.dirname.join(name)
     end
