@@ -46,9 +46,11 @@ module FastBundle
       groups = groups.map(&:to_sym)
       require_relative "fastbundle/runtime"
       Environment.preserve_original_env
-      gemfile = default_gemfile # one walk up the directory tree per setup
-      lockfile = lockfile_for(gemfile)
-      runtime = Runtime.new(gemfile.to_s, lockfile.to_s, definition(gemfile, lockfile))
+      # One walk up the directory tree per setup, and plain Strings: loading
+      # Pathname alone costs more than a millisecond of a boot.
+      gemfile = find_gemfile or raise GemfileNotFound, "Could not locate Gemfile"
+      lockfile = lockfile_path(gemfile)
+      runtime = Runtime.new(gemfile, lockfile, definition(gemfile, lockfile))
       runtime.setup(groups)
       @setup = runtime if groups.empty?
       runtime
@@ -93,10 +95,15 @@ module FastBundle
       lockfile_for(default_gemfile)
     end
 
-    # gems.rb -> gems.locked, else <gemfile>.lock.
+    # gems.rb -> gems.locked, else <gemfile>.lock (a Pathname, as Bundler's).
     def lockfile_for(gemfile)
-      name = gemfile.basename.to_s == "gems.rb" ? "gems.locked" : "#{gemfile.basename}.lock"
-      gemfile.dirname.join(name)
+      require "pathname"
+      Pathname.new(lockfile_path(gemfile.to_s))
+    end
+
+    # lockfile_for on a String path.
+    def lockfile_path(gemfile)
+      File.basename(gemfile) == "gems.rb" ? File.join(File.dirname(gemfile), "gems.locked") : "#{gemfile}.lock"
     end
 
     def root

@@ -6,6 +6,8 @@
 
 pub mod gem_dirs;
 pub mod lockfile;
+pub mod manpath;
+pub mod parallel;
 pub mod plan;
 pub mod platform;
 pub mod redact;

@@ -88,6 +88,14 @@ pub struct Plan {
     pub frozen: bool,
     /// Every gem dir that was scanned, for cache invalidation.
     pub gem_dirs: Vec<String>,
+    /// The newest installed Bundler in the original `Gem.path` (plus default
+    /// gems), `(version, full_gem_path)`: what a `bundle` child would run,
+    /// for BUNDLE_BIN_PATH and BUNDLER_VERSION.
+    pub bundler: Option<(String, String)>,
+    /// Default gems that Bundler's own code activates before setup (it
+    /// requires `pathname`), so `Gem.loaded_specs` holds them under Bundler;
+    /// not loaded, only marked, unless the bundle has its own version.
+    pub preactivated: Vec<PlannedSpec>,
 }
 
 impl Plan {
@@ -375,6 +383,10 @@ pub fn plan(req: &Request) -> Result<Plan, PlanError> {
     let bundle_path_str = bundle_path.to_string_lossy().into_owned();
     let gem_dirs: Vec<String> = if use_system_gems { req.gem_path.clone() } else { vec![bundle_path_str.clone()] };
     let dir_refs: Vec<&str> = gem_dirs.iter().map(String::as_str).collect();
+    let mut chosen_names: HashSet<&str> = chosen.iter().map(|&i| lock.str(lock.specs[i].name)).collect();
+    let pathname_locked = chosen_names.contains(PREACTIVATED);
+    // Read with the bundle: Bundler's own stub and its preactivated gem.
+    chosen_names.extend(["bundler", PREACTIVATED]);
     let index: GemIndex = gem_dirs::scan(&ScanRequest {
         gem_dirs: &dir_refs,
         default_specs: req
@@ -383,6 +395,7 @@ pub fn plan(req: &Request) -> Result<Plan, PlanError> {
             .map(|d| DefaultSpecs { specifications_dir: d, base_dir: &req.default_dir }),
         platform: &req.platform,
         extension_api_version: &req.extension_api_version,
+        only_names: Some(&chosen_names),
     });
 
     let by_full_name = platform::materializes_by_full_name(&platforms, &local, force_ruby);
@@ -473,7 +486,60 @@ pub fn plan(req: &Request) -> Result<Plan, PlanError> {
     }
 
     sort_specs(&mut specs, &lock, &chosen);
-    Ok(Plan { specs, groups, bundle_path: bundle_path_str, use_system_gems, frozen, gem_dirs })
+    let bundler = newest_bundler(req, &index, use_system_gems);
+    let preactivated = if pathname_locked {
+        Vec::new()
+    } else {
+        index.named(PREACTIVATED).filter(|s| s.default_gem).take(1).map(default_gem_spec).collect()
+    };
+    Ok(Plan { specs, groups, bundle_path: bundle_path_str, use_system_gems, frozen, gem_dirs, bundler, preactivated })
+}
+
+/// The default gem Bundler's runtime requires (and so activates) itself.
+const PREACTIVATED: &str = "pathname";
+
+fn default_gem_spec(s: &gem_dirs::InstalledSpec) -> PlannedSpec {
+    PlannedSpec {
+        name: s.name.clone(),
+        version: s.version.clone(),
+        platform: s.platform.clone(),
+        full_name: s.full_name.clone(),
+        full_gem_path: s.full_gem_path.clone(),
+        loaded_from: Some(s.spec_file.clone()),
+        load_paths: s.require_paths.clone(),
+        gemspec_dir: None,
+        gemspec_glob: None,
+        source: SourceKind::Gem,
+        default_gem: true,
+    }
+}
+
+/// `Gem::Specification.stubs_for("bundler").max_by(&:version)` as seen
+/// before setup changes GEM_PATH: the original `Gem.path`, then default
+/// gems. Ties keep the first, as `max_by` does.
+fn newest_bundler(req: &Request, bundle_index: &GemIndex, use_system_gems: bool) -> Option<(String, String)> {
+    let names: HashSet<&str> = ["bundler"].into_iter().collect();
+    let own;
+    let installed: Vec<&gem_dirs::InstalledSpec> = if use_system_gems {
+        bundle_index.named("bundler").collect()
+    } else {
+        let dirs: Vec<&str> = req.gem_path.iter().map(String::as_str).collect();
+        own = gem_dirs::scan(&ScanRequest {
+            gem_dirs: &dirs,
+            default_specs: None,
+            platform: &req.platform,
+            extension_api_version: &req.extension_api_version,
+            only_names: Some(&names),
+        });
+        own.named("bundler").chain(bundle_index.named("bundler").filter(|s| s.default_gem)).collect()
+    };
+    let mut newest: Option<&gem_dirs::InstalledSpec> = None;
+    for s in installed {
+        if newest.is_none_or(|n| platform::compare_versions(&s.version, &n.version) == std::cmp::Ordering::Greater) {
+            newest = Some(s);
+        }
+    }
+    newest.map(|s| (s.version.clone(), s.full_gem_path.clone()))
 }
 
 /// `SpecSet#sorted`: rake first, then a depth-first topological sort over

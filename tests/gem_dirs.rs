@@ -44,6 +44,7 @@ impl Tmp {
             default_specs: with_defaults.then(|| DefaultSpecs { specifications_dir: &spec_dir, base_dir: &base }),
             platform: "x86_64-linux",
             extension_api_version: "3.1.0",
+            only_names: None,
         })
     }
 }
@@ -382,6 +383,7 @@ fn relative_and_unclean_dirs_are_expanded() {
         default_specs: None,
         platform: "x86_64-linux",
         extension_api_version: "3.1.0",
+        only_names: None,
     });
     let alpha = spec(&index, "alpha-1.0.0");
     assert_eq!(alpha.full_gem_path, format!("{}/gems/alpha-1.0.0", t.path("first")));

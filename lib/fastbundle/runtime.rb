@@ -47,14 +47,14 @@ module FastBundle
       @plan = Native.plan(request(groups))
       @specs = @plan["specs"].map { |row| LoadedSpec.new(*row) }
       @specs.each { |s| evaluate_gemspec(s) if s.gemspec_dir }
-      bundler = Environment.bundler_stub # before GEM_PATH changes
+      preactivate
       configure_gem_home_and_path
       clean_load_path
       @specs.each { |s| RubygemsIntegration.mark_loaded(s) }
       load_paths = @specs.map { |s| s.load_paths.reject { |p| $LOAD_PATH.include?(p) } }.reverse.flatten
       RubygemsIntegration.add_to_load_path(load_paths)
       RubygemsIntegration.replace_entrypoints(@specs, File.basename(@gemfile))
-      Environment.set_bundle_environment(@gemfile, @plan["bundle_path"], bundler)
+      Environment.set_bundle_environment(@gemfile, @plan["bundle_path"], @plan["bundler"])
       Environment.setup_manpath
       self
     end
@@ -78,6 +78,16 @@ module FastBundle
         else "Your Ruby patchlevel is #{actual}, but your Gemfile specified #{expected}"
         end
       raise RubyVersionMismatch, message
+    end
+
+    # Under Bundler, the default gems its own code requires (pathname) are
+    # activated before setup; mark them so Gem.loaded_specs agrees, without
+    # paying to load them.
+    def preactivate
+      @plan["preactivated"].each do |row|
+        spec = LoadedSpec.new(*row)
+        RubygemsIntegration.mark_loaded(spec) unless Gem.loaded_specs.key?(spec.name)
+      end
     end
 
     # Path and git gems: Bundler evaluates their gemspecs on every boot (in
@@ -136,11 +146,14 @@ module FastBundle
       end
     end
 
+    # bundler: [version, full_gem_path] of the Bundler a `bundle` child
+    # would run (the newest installed), or nil.
     def set_bundle_environment(gemfile, bundle_path, bundler)
       if bundler
-        exe = File.join(bundler.full_gem_path, "exe", "bundle")
+        version, gem_path = bundler
+        exe = File.join(gem_path, "exe", "bundle")
         ENV["BUNDLE_BIN_PATH"] = File.realpath(exe) if File.exist?(exe)
-        ENV["BUNDLER_VERSION"] = bundler.version.to_s
+        ENV["BUNDLER_VERSION"] = version
       end
       ENV["BUNDLE_GEMFILE"] = gemfile
       paths = (ENV["PATH"] || "").split(File::PATH_SEPARATOR)
@@ -156,17 +169,10 @@ module FastBundle
       ENV["RUBYLIB"] = rubylib.uniq.join(File::PATH_SEPARATOR)
     end
 
-    # The Bundler a `bundle` child would run: the newest installed one.
-    def bundler_stub
-      Gem::Specification.stubs_for("bundler").max_by(&:version)
-    end
-
-    # Bundler's Runtime#setup_manpath.
+    # Bundler's Runtime#setup_manpath (the directory checks in Rust: a
+    # Dir[] per $LOAD_PATH entry was a sixth of a 600-gem setup).
     def setup_manpath
-      manuals = $LOAD_PATH.filter_map do |path|
-        man_subdir = path.sub(/lib$/, "man")
-        man_subdir unless Dir[man_subdir + "/man?/"].empty?
-      end
+      manuals = Native.man_dirs($LOAD_PATH.map(&:to_s))
       return if manuals.empty?
 
       existing = ENV["MANPATH"] ? ENV["MANPATH"].to_s.split(File::PATH_SEPARATOR) : [""]

@@ -50,10 +50,9 @@ fn request_from(hash: RHash) -> Result<Request, Error> {
     })
 }
 
-fn plan_to_ruby(ruby: &Ruby, plan: &plan::Plan) -> Result<RHash, Error> {
-    let out = ruby.hash_new();
-    let specs = ruby.ary_new_capa(plan.specs.len());
-    for s in &plan.specs {
+fn spec_rows(ruby: &Ruby, specs: &[plan::PlannedSpec]) -> Result<RArray, Error> {
+    let rows = ruby.ary_new_capa(specs.len());
+    for s in specs {
         let row: [Value; 11] = [
             ruby.str_new(&s.name).as_value(),
             ruby.str_new(&s.version).as_value(),
@@ -67,9 +66,16 @@ fn plan_to_ruby(ruby: &Ruby, plan: &plan::Plan) -> Result<RHash, Error> {
             ruby.to_symbol(s.source.as_str()).as_value(),
             s.default_gem.into_value_with(ruby),
         ];
-        specs.push(ruby.ary_new_from_values(&row))?;
+        rows.push(ruby.ary_new_from_values(&row))?;
     }
-    out.aset("specs", specs)?;
+    Ok(rows)
+}
+
+fn plan_to_ruby(ruby: &Ruby, plan: &plan::Plan) -> Result<RHash, Error> {
+    let out = ruby.hash_new();
+    out.aset("specs", spec_rows(ruby, &plan.specs)?)?;
+    out.aset("preactivated", spec_rows(ruby, &plan.preactivated)?)?;
+    out.aset("bundler", plan.bundler.as_ref().map(|(v, p)| ruby.ary_from_iter([ruby.str_new(v), ruby.str_new(p)])))?;
     out.aset("groups", ruby.ary_from_iter(plan.groups.iter().map(|g| ruby.to_symbol(g))))?;
     out.aset("bundle_path", plan.bundle_path.as_str())?;
     out.aset("use_system_gems", plan.use_system_gems)?;
@@ -91,7 +97,13 @@ fn plan_error(ruby: &Ruby, e: &PlanError) -> Error {
     error(ruby, e.class_name(), e.message())
 }
 
+/// `Native.man_dirs($LOAD_PATH)`: what `Runtime#setup_manpath` puts on MANPATH.
+fn native_man_dirs(ruby: &Ruby, load_path: Vec<String>) -> Result<RArray, Error> {
+    guard(ruby, || Ok(ruby.ary_from_iter(fastbundle_core::manpath::man_dirs(&load_path).iter().map(|d| ruby.str_new(d)))))
+}
+
 pub(crate) fn init(_ruby: &Ruby, native: RModule) -> Result<(), Error> {
     native.define_singleton_method("plan", function!(native_plan, 1))?;
+    native.define_singleton_method("man_dirs", function!(native_man_dirs, 1))?;
     Ok(())
 }
