@@ -44,12 +44,15 @@ module FastBundle
       return @setup if @setup
 
       groups = groups.map(&:to_sym)
-      require_relative "fastbundle/runtime"
+      require_relative "fastbundle/iseq_cache"
+      ISeqCache.require_files(File.join(__dir__, "fastbundle", "runtime.rb"))
       Environment.preserve_original_env
       # One walk up the directory tree per setup, and plain Strings: loading
       # Pathname alone costs more than a millisecond of a boot.
       gemfile = find_gemfile or raise GemfileNotFound, "Could not locate Gemfile"
       lockfile = lockfile_path(gemfile)
+      # Installed specs are read on another thread while the Gemfile runs.
+      Native.prefetch(environment_request(gemfile, lockfile)) unless @definition
       runtime = Runtime.new(gemfile, lockfile, definition(gemfile, lockfile))
       runtime.setup(groups)
       @setup = runtime if groups.empty?
@@ -59,11 +62,37 @@ module FastBundle
     # The evaluated Gemfile (FastBundle::Definition).
     def definition(gemfile = default_gemfile, lockfile = lockfile_for(gemfile))
       @definition ||= begin
+        environment_request(gemfile.to_s, lockfile.to_s)
         require_relative "fastbundle/dsl"
         # bundler/setup silences Bundler's UI (the Gemfile's warnings) unless
         # STDOUT is a terminal.
         Dsl.evaluate(gemfile.to_s, lockfile.to_s, warn: $stdout.tty? || ENV.key?("BUNDLER_FORCE_TTY"))
       end
+    end
+
+    # The part of a plan request that does not depend on the Gemfile, taken
+    # once, before the Gemfile runs: Bundler too reads BUNDLE_* (its Settings
+    # copy them) and fixes the bundle path before evaluating the Gemfile, so
+    # a Gemfile that sets ENV["BUNDLE_WITHOUT"] changes nothing. Enough for
+    # Native.prefetch to read installed specs while the Gemfile is evaluated.
+    def environment_request(gemfile, lockfile)
+      @environment_request ||= {
+        "root" => File.dirname(gemfile),
+        "gemfile" => gemfile,
+        "lockfile" => lockfile,
+        "dependencies" => [],
+        "optional_groups" => [],
+        "groups" => nil,
+        "env" => ENV.select { |k, _| k.start_with?("BUNDLE_") },
+        "user_home" => Gem.user_home,
+        "gem_path" => Gem.path,
+        "gem_dir" => Gem.dir,
+        "default_specifications_dir" => Gem.default_specifications_dir,
+        "default_dir" => Gem.default_dir,
+        "platform" => Gem::Platform.local.to_s,
+        "ruby_scope" => "#{RUBY_ENGINE}/#{RbConfig::CONFIG["ruby_version"]}",
+        "extension_api_version" => Gem.extension_api_version
+      }
     end
 
     # Bundler::SharedHelpers.find_gemfile: BUNDLE_GEMFILE, else gems.rb or

@@ -16,6 +16,29 @@ pub fn man_dirs<S: AsRef<str> + Sync>(load_path: &[S]) -> Vec<String> {
     found.into_iter().flatten().collect()
 }
 
+/// For each load-path entry, the man dir `man_dirs` would report for it.
+pub fn man_dir_of_each(load_path: &[&str]) -> std::collections::HashMap<String, Option<String>> {
+    let found = crate::parallel::map_init(load_path, || (), |_, p| {
+        let dir = man_subdir(p);
+        has_man_section(&dir).then_some(dir)
+    });
+    load_path.iter().map(|p| (*p).to_owned()).zip(found).collect()
+}
+
+/// [`man_dirs`], answering from `known` (a [`man_dir_of_each`] result)
+/// where it can.
+pub fn man_dirs_known<S: AsRef<str> + Sync>(
+    load_path: &[S],
+    known: &std::collections::HashMap<String, Option<String>>,
+) -> Vec<String> {
+    let unknown: Vec<&str> = load_path.iter().map(AsRef::as_ref).filter(|p| !known.contains_key(*p)).collect();
+    let fresh = man_dir_of_each(&unknown);
+    load_path
+        .iter()
+        .filter_map(|p| known.get(p.as_ref()).or_else(|| fresh.get(p.as_ref())).cloned().flatten())
+        .collect()
+}
+
 /// `path.sub(/lib$/, "man")`: Ruby's `$` also matches before a final "\n".
 fn man_subdir(path: &str) -> String {
     let (body, newline) = match path.strip_suffix('\n') {
@@ -78,6 +101,12 @@ mod tests {
         // An entry not ending in lib is searched itself.
         fs::create_dir_all(root.join("man5")).unwrap();
         assert_eq!(man_dirs(&[root.display().to_string()]), vec![root.display().to_string()]);
+        // Known answers are used as given; the rest are looked up.
+        let mut known = std::collections::HashMap::new();
+        known.insert(paths[3].clone(), Some("/from/prefetch".to_owned()));
+        known.insert(paths[0].clone(), None);
+        assert_eq!(man_dirs_known(&paths, &known), vec!["/from/prefetch".to_owned()]);
+        assert_eq!(man_dirs_known(&paths[1..2], &known), Vec::<String>::new());
         fs::remove_dir_all(&root).unwrap();
     }
 }

@@ -302,6 +302,11 @@ fn requested_groups(req: &Request, settings: &Settings) -> Vec<String> {
 }
 
 pub fn plan(req: &Request) -> Result<Plan, PlanError> {
+    plan_with(req, None)
+}
+
+/// [`plan`], reusing what [`prefetch`] gathered when it still applies.
+pub fn plan_with(req: &Request, prefetched: Option<Prefetched>) -> Result<Plan, PlanError> {
     let root = Path::new(&req.root);
     let settings = Settings::load(root, &req.settings_env);
     let frozen = settings.bool("frozen") || settings.bool("deployment");
@@ -372,31 +377,20 @@ pub fn plan(req: &Request) -> Result<Plan, PlanError> {
         return Err(PlanError::GemNotFound(missing));
     }
 
-    // Where installed gems live.
-    let bundle_path_setting = settings.path();
-    let use_system_gems = bundle_path_setting.use_system_gems();
-    let bundle_path: PathBuf = match &bundle_path_setting.explicit_path {
-        Some(p) if !use_system_gems => root.join(p).join(&req.ruby_scope),
-        Some(p) => root.join(p),
-        None => PathBuf::from(&req.gem_dir),
-    };
+    let InstallDirs { bundle_path, use_system_gems, gem_dirs } = install_dirs(req, &settings);
     let bundle_path_str = bundle_path.to_string_lossy().into_owned();
-    let gem_dirs: Vec<String> = if use_system_gems { req.gem_path.clone() } else { vec![bundle_path_str.clone()] };
-    let dir_refs: Vec<&str> = gem_dirs.iter().map(String::as_str).collect();
-    let mut chosen_names: HashSet<&str> = chosen.iter().map(|&i| lock.str(lock.specs[i].name)).collect();
-    let pathname_locked = chosen_names.contains(PREACTIVATED);
-    // Read with the bundle: Bundler's own stub and its preactivated gem.
-    chosen_names.extend(["bundler", PREACTIVATED]);
-    let index: GemIndex = gem_dirs::scan(&ScanRequest {
-        gem_dirs: &dir_refs,
-        default_specs: req
-            .default_specifications_dir
-            .as_deref()
-            .map(|d| DefaultSpecs { specifications_dir: d, base_dir: &req.default_dir }),
-        platform: &req.platform,
-        extension_api_version: &req.extension_api_version,
-        only_names: Some(&chosen_names),
-    });
+    let pathname_locked = chosen.iter().any(|&i| lock.str(lock.specs[i].name) == PREACTIVATED);
+    let prefetched = prefetched.filter(|p| p.matches(req, &gem_dirs));
+    let (index, bundler) = match prefetched {
+        Some(p) => (p.index, p.bundler),
+        None => {
+            let mut names: HashSet<&str> = chosen.iter().map(|&i| lock.str(lock.specs[i].name)).collect();
+            names.extend(EXTRA_NAMES);
+            let index = scan_installed(req, &gem_dirs, &names);
+            let bundler = newest_bundler(req, &index, use_system_gems);
+            (index, bundler)
+        }
+    };
 
     let by_full_name = platform::materializes_by_full_name(&platforms, &local, force_ruby);
     let mut specs: Vec<PlannedSpec> = Vec::with_capacity(chosen.len());
@@ -486,7 +480,6 @@ pub fn plan(req: &Request) -> Result<Plan, PlanError> {
     }
 
     sort_specs(&mut specs, &lock, &chosen);
-    let bundler = newest_bundler(req, &index, use_system_gems);
     let preactivated = if pathname_locked {
         Vec::new()
     } else {
@@ -497,6 +490,96 @@ pub fn plan(req: &Request) -> Result<Plan, PlanError> {
 
 /// The default gem Bundler's runtime requires (and so activates) itself.
 const PREACTIVATED: &str = "pathname";
+/// Read with the bundle: Bundler's own stub and its preactivated gem.
+const EXTRA_NAMES: [&str; 2] = ["bundler", PREACTIVATED];
+
+/// Where installed gems live: Bundler's `Settings#path` and `Bundler.bundle_path`.
+struct InstallDirs {
+    bundle_path: PathBuf,
+    use_system_gems: bool,
+    /// The dirs whose specs the bundle may use.
+    gem_dirs: Vec<String>,
+}
+
+fn install_dirs(req: &Request, settings: &Settings) -> InstallDirs {
+    let root = Path::new(&req.root);
+    let setting = settings.path();
+    let use_system_gems = setting.use_system_gems();
+    let bundle_path: PathBuf = match &setting.explicit_path {
+        Some(p) if !use_system_gems => root.join(p).join(&req.ruby_scope),
+        Some(p) => root.join(p),
+        None => PathBuf::from(&req.gem_dir),
+    };
+    let gem_dirs =
+        if use_system_gems { req.gem_path.clone() } else { vec![bundle_path.to_string_lossy().into_owned()] };
+    InstallDirs { bundle_path, use_system_gems, gem_dirs }
+}
+
+fn scan_installed(req: &Request, gem_dirs: &[String], names: &HashSet<&str>) -> GemIndex {
+    let dir_refs: Vec<&str> = gem_dirs.iter().map(String::as_str).collect();
+    gem_dirs::scan(&ScanRequest {
+        gem_dirs: &dir_refs,
+        default_specs: req
+            .default_specifications_dir
+            .as_deref()
+            .map(|d| DefaultSpecs { specifications_dir: d, base_dir: &req.default_dir }),
+        platform: &req.platform,
+        extension_api_version: &req.extension_api_version,
+        only_names: Some(names),
+    })
+}
+
+/// The file-system half of a plan, gathered while Ruby still evaluates the
+/// Gemfile: every locked gem's installed specs, Bundler's stub, and which
+/// of their load paths have man pages beside them. It depends only on the
+/// environment part of the request (never on the Gemfile), so [`plan_with`]
+/// uses it when that part is unchanged — the Gemfile may have changed ENV —
+/// and otherwise scans again.
+#[derive(Clone, Debug)]
+pub struct Prefetched {
+    /// The request it was made for (dependencies and groups empty).
+    env: Request,
+    gem_dirs: Vec<String>,
+    index: GemIndex,
+    bundler: Option<(String, String)>,
+    /// Load path entry -> whether `Runtime#setup_manpath` would add its man dir.
+    pub man_dirs: HashMap<String, Option<String>>,
+}
+
+impl Prefetched {
+    fn matches(&self, req: &Request, gem_dirs: &[String]) -> bool {
+        let (a, b) = (&self.env, req);
+        self.gem_dirs == gem_dirs
+            && a.root == b.root
+            && a.lockfile == b.lockfile
+            && a.settings_env == b.settings_env
+            && a.gem_path == b.gem_path
+            && a.gem_dir == b.gem_dir
+            && a.default_specifications_dir == b.default_specifications_dir
+            && a.default_dir == b.default_dir
+            && a.platform == b.platform
+            && a.ruby_scope == b.ruby_scope
+            && a.extension_api_version == b.extension_api_version
+    }
+}
+
+/// Gathers [`Prefetched`] for a request whose Gemfile part is not known yet.
+/// `None` when there is nothing worth gathering (no readable lockfile): the
+/// plan then reports the problem itself.
+pub fn prefetch(env: Request) -> Option<Prefetched> {
+    let settings = Settings::load(Path::new(&env.root), &env.settings_env);
+    let bytes = std::fs::read(&env.lockfile).ok()?;
+    let lock = Lockfile::parse_bytes(&bytes).ok()?;
+    let InstallDirs { use_system_gems, gem_dirs, .. } = install_dirs(&env, &settings);
+    let mut names: HashSet<&str> = lock.specs.iter().map(|s| lock.str(s.name)).collect();
+    names.extend(EXTRA_NAMES);
+    let index = scan_installed(&env, &gem_dirs, &names);
+    let bundler = newest_bundler(&env, &index, use_system_gems);
+    let paths: Vec<&str> =
+        index.specs.iter().filter(|s| !s.default_gem).flat_map(|s| s.require_paths.iter().map(String::as_str)).collect();
+    let man_dirs = crate::manpath::man_dir_of_each(&paths);
+    Some(Prefetched { env, gem_dirs, index, bundler, man_dirs })
+}
 
 fn default_gem_spec(s: &gem_dirs::InstalledSpec) -> PlannedSpec {
     PlannedSpec {

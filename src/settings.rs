@@ -41,7 +41,7 @@ pub struct Settings {
 }
 
 /// What the environment says about where settings live.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SettingsEnv {
     /// Every `BUNDLE_*` variable (others are ignored).
     pub bundle_vars: Vec<(String, String)>,

@@ -23,23 +23,13 @@ module FastBundle
         [d.name, d.requirements, d.groups.map(&:to_s), d.should_include? ? true : false,
          !d.source.nil?, d.force_ruby_platform ? true : false]
       end
-      {
-        "root" => @root,
-        "gemfile" => @gemfile,
-        "lockfile" => @lockfile,
+      # BUNDLE_* as they were before the Gemfile ran: Bundler's Settings
+      # copies them when first created, before it evaluates the Gemfile.
+      FastBundle.environment_request(@gemfile, @lockfile).merge(
         "dependencies" => deps,
         "optional_groups" => @definition.optional_groups.map(&:to_s),
-        "groups" => groups.empty? ? nil : groups.map(&:to_s),
-        "env" => ENV.select { |k, _| k.start_with?("BUNDLE_") },
-        "user_home" => Gem.user_home,
-        "gem_path" => Gem.path,
-        "gem_dir" => Gem.dir,
-        "default_specifications_dir" => Gem.default_specifications_dir,
-        "default_dir" => Gem.default_dir,
-        "platform" => Gem::Platform.local.to_s,
-        "ruby_scope" => "#{RUBY_ENGINE}/#{RbConfig::CONFIG["ruby_version"]}",
-        "extension_api_version" => Gem.extension_api_version
-      }
+        "groups" => groups.empty? ? nil : groups.map(&:to_s)
+      )
     end
 
     def setup(groups)

@@ -2,7 +2,11 @@
 //! The request is a Hash of plain data built by lib/fastbundle/runtime.rb;
 //! the answer is a Hash of plain data (the plan) or a FastBundle error.
 
-use fastbundle_core::plan::{self, GemfileDependency, PlanError, Request};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::thread::JoinHandle;
+
+use fastbundle_core::plan::{self, GemfileDependency, PlanError, Prefetched, Request};
 use fastbundle_core::settings::SettingsEnv;
 use magnus::{function, prelude::*, Error, IntoValue, RArray, RHash, RModule, Ruby, Value};
 
@@ -26,12 +30,16 @@ fn request_from(hash: RHash) -> Result<Request, Error> {
             force_ruby_platform: d.entry(5)?,
         });
     }
-    let env: RHash = fetch(hash, "env")?;
-    let mut bundle_vars = Vec::new();
-    env.foreach(|k: String, v: String| {
-        bundle_vars.push((k, v));
-        Ok(magnus::r_hash::ForEach::Continue)
-    })?;
+    let user_home = fetch::<Option<String>>(hash, "user_home")?.map(std::path::PathBuf::from);
+    let settings_env = |vars: RHash| -> Result<SettingsEnv, Error> {
+        let mut bundle_vars = Vec::new();
+        vars.foreach(|k: String, v: String| {
+            bundle_vars.push((k, v));
+            Ok(magnus::r_hash::ForEach::Continue)
+        })?;
+        Ok(SettingsEnv { bundle_vars, user_home: user_home.clone() })
+    };
+
     Ok(Request {
         root: fetch(hash, "root")?,
         gemfile: fetch(hash, "gemfile")?,
@@ -39,7 +47,8 @@ fn request_from(hash: RHash) -> Result<Request, Error> {
         dependencies,
         optional_groups: fetch(hash, "optional_groups")?,
         groups: fetch(hash, "groups")?,
-        settings_env: SettingsEnv { bundle_vars, user_home: fetch::<Option<String>>(hash, "user_home")?.map(Into::into) },
+        settings_env: settings_env(fetch(hash, "env")?)?,
+
         gem_path: fetch(hash, "gem_path")?,
         gem_dir: fetch(hash, "gem_dir")?,
         default_specifications_dir: fetch(hash, "default_specifications_dir")?,
@@ -83,10 +92,35 @@ fn plan_to_ruby(ruby: &Ruby, plan: &plan::Plan) -> Result<RHash, Error> {
     Ok(out)
 }
 
+/// The file-system work started by `Native.prefetch`, running while Ruby
+/// evaluates the Gemfile; taken by the next `Native.plan`.
+static PREFETCH: Mutex<Option<JoinHandle<Option<Prefetched>>>> = Mutex::new(None);
+/// What the last plan learned about man dirs, for `Native.man_dirs`.
+static MAN_DIRS: Mutex<Option<HashMap<String, Option<String>>>> = Mutex::new(None);
+
+/// `Native.prefetch(request)`: the request without its Gemfile part. Starts
+/// a thread that reads the installed specs of every locked gem; returns
+/// at once.
+fn native_prefetch(ruby: &Ruby, request: RHash) -> Result<bool, Error> {
+    guard(ruby, || {
+        let env = request_from(request)?;
+        let handle = std::thread::Builder::new().name("fastbundle-prefetch".into()).spawn(move || plan::prefetch(env));
+        let started = handle.is_ok();
+        *PREFETCH.lock().unwrap_or_else(|e| e.into_inner()) = handle.ok();
+        Ok(started)
+    })
+}
+
 fn native_plan(ruby: &Ruby, request: RHash) -> Result<RHash, Error> {
     guard(ruby, || {
         let req = request_from(request)?;
-        match plan::plan(&req) {
+        let handle = PREFETCH.lock().unwrap_or_else(|e| e.into_inner()).take();
+        // A prefetch thread that panicked just means scanning again here.
+        let mut prefetched = handle.and_then(|h| h.join().ok()).flatten();
+        if let Some(p) = prefetched.as_mut() {
+            *MAN_DIRS.lock().unwrap_or_else(|e| e.into_inner()) = Some(std::mem::take(&mut p.man_dirs));
+        }
+        match plan::plan_with(&req, prefetched) {
             Ok(p) => plan_to_ruby(ruby, &p),
             Err(e) => Err(plan_error(ruby, &e)),
         }
@@ -99,10 +133,15 @@ fn plan_error(ruby: &Ruby, e: &PlanError) -> Error {
 
 /// `Native.man_dirs($LOAD_PATH)`: what `Runtime#setup_manpath` puts on MANPATH.
 fn native_man_dirs(ruby: &Ruby, load_path: Vec<String>) -> Result<RArray, Error> {
-    guard(ruby, || Ok(ruby.ary_from_iter(fastbundle_core::manpath::man_dirs(&load_path).iter().map(|d| ruby.str_new(d)))))
+    guard(ruby, || {
+        let known = MAN_DIRS.lock().unwrap_or_else(|e| e.into_inner()).take().unwrap_or_default();
+        let dirs = fastbundle_core::manpath::man_dirs_known(&load_path, &known);
+        Ok(ruby.ary_from_iter(dirs.iter().map(|d| ruby.str_new(d))))
+    })
 }
 
 pub(crate) fn init(_ruby: &Ruby, native: RModule) -> Result<(), Error> {
+    native.define_singleton_method("prefetch", function!(native_prefetch, 1))?;
     native.define_singleton_method("plan", function!(native_plan, 1))?;
     native.define_singleton_method("man_dirs", function!(native_man_dirs, 1))?;
     Ok(())
