@@ -79,6 +79,9 @@ module FastBundle
     # computed from it); nil before any setup.
     attr_reader :env_before_setup
 
+    # The Runtime of the latest setup (of all groups or some).
+    attr_reader :runtime
+
     # The evaluated Gemfile (FastBundle::Definition).
     def definition(gemfile = default_gemfile, lockfile = lockfile_for(gemfile))
       @definition ||= begin

@@ -47,6 +47,7 @@ module FastBundle
         end
         ::Bundler.singleton_class.prepend(Methods)
         @installed = true
+        add_bundler_to_load_path
         bridge_errors
       end
 
@@ -62,7 +63,7 @@ module FastBundle
         debug("loading Bundler for #{reason} (called from #{call_site})")
         @loading = true
         begin
-          activate_bundler_gem
+          add_bundler_to_load_path
           Kernel.require "bundler"
         ensure
           @loading = false
@@ -155,12 +156,18 @@ module FastBundle
 
       private
 
-      # Puts that Bundler's lib dir on the load path as gem activation would
-      # have (isolation made plain `require "bundler"` find Ruby's bundled
-      # default copy instead, which may be older).
-      def activate_bundler_gem
+      # Under bundler/setup, the running Bundler's lib dir is on the load path
+      # (RubyGems activated it), just before the bundle's gems. Ours goes to
+      # the same place, so that a later `require "bundler"` or
+      # `require "bundler/setup"` finds that Bundler and not an older copy
+      # bundled with Ruby (nothing is loaded from it here).
+      def add_bundler_to_load_path
         lib = bundler_lib_dir
-        RubygemsIntegration.add_to_load_path([lib]) if lib && !$LOAD_PATH.include?(lib)
+        return if lib.nil? || $LOAD_PATH.include?(lib)
+
+        gem_paths = FastBundle.runtime.specs.flat_map(&:load_paths)
+        index = $LOAD_PATH.index { |p| gem_paths.include?(p) } || Gem.load_path_insert_index || 0
+        $LOAD_PATH.insert(index, lib)
       end
 
       # Real Bundler's error classes also rescue fastbundle's twin errors
