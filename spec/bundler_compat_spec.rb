@@ -141,6 +141,12 @@ RSpec.describe "The Bundler API after fastbundle/setup" do
     end
   end
 
+  it "leaves a real Bundler that already set the process up in charge" do
+    code = "p Bundler.singleton_class.ancestors.include?(FastBundle::BundlerFacade::Methods), Bundler.setup.class"
+    out, = self.class.world(:compat_system).ruby("-rbundler/setup", "-I", LIB_DIR, "-rfastbundle/setup", "-e", code)
+    expect(out).to eq("false\nBundler::Runtime\n")
+  end
+
   # Debian's bootsnap lives in vendor_ruby (requirable from any bundle); it
   # needs msgpack, a Debian system gem, from the bundle.
   describe "bootsnap" do
