@@ -141,6 +141,14 @@ RSpec.describe "The Bundler API after fastbundle/setup" do
     end
   end
 
+  it "unbundled_env drops a -r…/setup and lib dir that were there from the start" do
+    w = self.class.world(:compat_system)
+    code = "e = Bundler.unbundled_env; print e['RUBYOPT'].inspect, ' ', e['RUBYLIB'].inspect"
+    theirs, = w.ruby("-e", code, env: { "RUBYOPT" => "-rbundler/setup -W0", "RUBYLIB" => "/x" })
+    ours, = w.ruby("-e", code, env: { "RUBYOPT" => "-rfastbundle/setup -W0", "RUBYLIB" => "#{LIB_DIR}:/x" })
+    expect(ours).to eq(theirs).and eq(%("-W0" "/x"))
+  end
+
   it "leaves a real Bundler that already set the process up in charge" do
     code = "p Bundler.singleton_class.ancestors.include?(FastBundle::BundlerFacade::Methods), Bundler.setup.class"
     out, = self.class.world(:compat_system).ruby("-rbundler/setup", "-I", LIB_DIR, "-rfastbundle/setup", "-e", code)

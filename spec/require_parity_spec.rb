@@ -110,6 +110,7 @@ RSpec.describe "FastBundle.require parity with Bundler.require" do
       expect(ours).to eq(theirs)
       expect(ours["status"]).to eq("ok")
       expect(ours["marks"]).to eq(expected_marks)
+      expect(ours["hooked"]).to include("foo-bar", "foo/bar") if expected_marks.include?("foo/bar")
       expect(ours["added"].count { |f| world_file?(f) }).to be >= expected_marks.size
     end
   end

@@ -17,6 +17,15 @@ own = lambda do |f|
                                                 fastbundle_lib, rubygems_lib)
 end
 
+# A require hook like bootsnap's (on Kernel.require): it must see every file.
+$hooked = []
+Kernel.singleton_class.prepend(Module.new do
+  def require(path)
+    $hooked << path
+    super
+  end
+end)
+
 before = $LOADED_FEATURES.dup
 result = { "status" => "ok" }
 begin
@@ -48,4 +57,5 @@ end
 result["added"] = ($LOADED_FEATURES - before).reject(&own)
 result["loaded_features"] = $LOADED_FEATURES.reject(&own)
 result["marks"] = $LOADED_GEMS_MARK || []
+result["hooked"] = $hooked.reject { |f| f == "bundler" }
 puts JSON.generate(result)
