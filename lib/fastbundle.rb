@@ -46,6 +46,7 @@ module FastBundle
       groups = groups.map(&:to_sym)
       require_relative "fastbundle/iseq_cache"
       ISeqCache.require_files(File.join(__dir__, "fastbundle", "runtime.rb"))
+      @env_before_setup ||= ENV.to_hash # Bundler.original_env's source
       Environment.preserve_original_env
       # One walk up the directory tree per setup, and plain Strings: loading
       # Pathname alone costs more than a millisecond of a boot.
@@ -55,9 +56,36 @@ module FastBundle
       Native.prefetch(environment_request(gemfile, lockfile)) unless @definition
       runtime = Runtime.new(gemfile, lockfile, definition(gemfile, lockfile))
       runtime.setup(groups)
+      @runtime = runtime
       @setup = runtime if groups.empty?
+      install_bundler_facade
       runtime
     end
+
+    # Bundler.require(*groups): sets those groups up unless the whole bundle
+    # already is, then requires their gems (see Autorequire). Without groups:
+    # :default.
+    #
+    # NB: inside FastBundle's own singleton methods a bare `require "x"` now
+    # means this method; use Kernel.require there.
+    def require(*groups)
+      setup(*groups).require(*groups)
+    end
+
+    # The Bundler constant for code written for Bundler (bundler_facade.rb),
+    # loaded through the recorder's instruction cache when that is in use.
+    def install_bundler_facade
+      facade = File.join(__dir__, "fastbundle", "bundler_facade.rb")
+      defined?(ISeqCache) ? ISeqCache.require_files(facade) : Kernel.require(facade)
+      BundlerFacade.install
+    end
+
+    # ENV as it was when the first setup began (Bundler.original_env is
+    # computed from it); nil before any setup.
+    attr_reader :env_before_setup
+
+    # The Runtime of the latest setup (of all groups or some).
+    attr_reader :runtime
 
     # The evaluated Gemfile (FastBundle::Definition).
     def definition(gemfile = default_gemfile, lockfile = lockfile_for(gemfile))
@@ -116,7 +144,7 @@ module FastBundle
 
     def default_gemfile
       gemfile = find_gemfile or raise GemfileNotFound, "Could not locate Gemfile"
-      require "pathname"
+      Kernel.require "pathname"
       Pathname.new(gemfile).expand_path
     end
 
@@ -141,8 +169,8 @@ module FastBundle
 
     # Where `bundle install` put (and setup looks for) the bundle's gems.
     def bundle_path
-      require "pathname"
-      Pathname.new(setup.plan["bundle_path"])
+      Kernel.require "pathname"
+      Pathname.new((@runtime || setup).plan["bundle_path"])
     end
   end
 end

@@ -103,7 +103,8 @@ impl Settings {
         }
     }
 
-    fn level(&self, level: Level) -> &[(String, String)] {
+    /// The raw `(KEY, value)` pairs of one level, in file order.
+    pub fn level(&self, level: Level) -> &[(String, String)] {
         match level {
             Level::Local => &self.local,
             Level::Env => &self.env,

@@ -49,6 +49,16 @@ module FastBundle
       self
     end
 
+    # Bundler::Runtime#require (what `Bundler.setup(...).require` calls).
+    # NB: inside Runtime, a bare `require "x"` now means this method; use
+    # Kernel.require or require_relative there.
+    def require(*groups)
+      require_relative "autorequire"
+      groups = groups.map(&:to_sym)
+      groups = [:default] if groups.empty?
+      Autorequire.require_groups(@definition.dependencies, groups)
+    end
+
     private
 
     # Bundler::Definition#validate_ruby!
