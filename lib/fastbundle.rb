@@ -34,6 +34,20 @@ module FastBundle
   end
 end
 
+# Bundler's own code requires pathname, so under Bundler the Gemfile and the
+# app can use Pathname and Kernel#Pathname without requiring it; some do.
+# Loading it costs a millisecond of every boot, so both load it on first use.
+unless defined?(Pathname)
+  Object.autoload(:Pathname, "pathname")
+  module Kernel
+    private def Pathname(path) # rubocop:disable Naming/MethodName -- pathname.so's global function
+      Kernel.send(:remove_method, :Pathname) # pathname.so defines the real one
+      Kernel.require "pathname"
+      Pathname(path)
+    end
+  end
+end
+
 module FastBundle
   class << self
     # Bundler.setup(*groups): puts the bundle's gems on the load path and
@@ -154,7 +168,7 @@ module FastBundle
 
     # gems.rb -> gems.locked, else <gemfile>.lock (a Pathname, as Bundler's).
     def lockfile_for(gemfile)
-      require "pathname"
+      Kernel.require "pathname"
       Pathname.new(lockfile_path(gemfile.to_s))
     end
 

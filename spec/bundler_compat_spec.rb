@@ -149,6 +149,23 @@ RSpec.describe "The Bundler API after fastbundle/setup" do
     expect(ours).to eq(theirs).and eq(%("-W0" "/x"))
   end
 
+  it "has Pathname for the Gemfile and the app, as Bundler's own require of it does, loaded on first use" do
+    w = World.new
+    _, server = self.class.gem_repo
+    w.gemfile(%(source "#{server.url}"\ngem "alpha" if Pathname(__dir__).join("Gemfile").file?\n))
+    w.bundle("install")
+    code = "print $LOADED_FEATURES.grep(/pathname/).size > 0, ' ', Pathname('/a').join('b'), ' ', Gem.loaded_specs.key?('pathname')"
+    theirs, = w.ruby("-rbundler/setup", "-e", code)
+    ours, = w.ruby("-I", LIB_DIR, "-rfastbundle/setup", "-e", code)
+    expect(ours).to eq(theirs).and eq("true /a/b true")
+    listed, = w.ruby("-I", LIB_DIR, "-rfastbundle/setup", "-e", "print $LOAD_PATH.grep(/alpha/).size")
+    expect(listed).to eq("1")
+    # Where nobody uses it, only Gem.loaded_specs says it is there, as under Bundler.
+    code = "print $LOADED_FEATURES.grep(/pathname/).size, ' ', Gem.loaded_specs.key?('pathname'), ' ', Pathname('/c')"
+    unused, = self.class.world(:compat_system).ruby("-I", LIB_DIR, "-rfastbundle/setup", "-e", code)
+    expect(unused).to eq("0 true /c")
+  end
+
   it "leaves a real Bundler that already set the process up in charge" do
     code = "p Bundler.singleton_class.ancestors.include?(FastBundle::BundlerFacade::Methods), Bundler.setup.class"
     out, = self.class.world(:compat_system).ruby("-rbundler/setup", "-I", LIB_DIR, "-rfastbundle/setup", "-e", code)

@@ -12,9 +12,12 @@ groups = ENV.fetch("REQUIRE_GROUPS", "").split(",").map { |g| g.start_with?("s:"
 # Bundler loads for itself during its setup, are not what require loaded.
 fastbundle_lib = ENV.fetch("FASTBUNDLE_LIB_DIR")
 rubygems_lib = File.join(File.dirname($LOADED_FEATURES.find { |f| f.end_with?("/rubygems.rb") }), "rubygems/")
+# Pathname too: Bundler requires it for itself, fastbundle only autoloads it
+# (bundler_compat_spec checks it is there for code that relies on it).
+pathname = ["pathname.rb", "pathname.so"].map { |f| $LOADED_FEATURES.find { |lf| lf.end_with?("/#{f}") } || f }
 own = lambda do |f|
-  f.include?("/gems/bundler-") || f.start_with?(File.join(RbConfig::CONFIG["rubylibdir"], "bundler"),
-                                                fastbundle_lib, rubygems_lib)
+  f.include?("/gems/bundler-") || pathname.include?(f) ||
+    f.start_with?(File.join(RbConfig::CONFIG["rubylibdir"], "bundler"), fastbundle_lib, rubygems_lib)
 end
 
 # A require hook like bootsnap's (on Kernel.require): it must see every file.
