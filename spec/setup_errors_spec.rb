@@ -113,11 +113,128 @@ RSpec.describe "setup errors: bad input and faults, against Bundler" do
   end
 
   describe "the Gemfile and the lockfile disagree" do
-    it "a Gemfile changed after locking: says what changed, Bundler's frozen status" do
-      w = installed_world(%(source "#{server.url}"\ngem "beta"\n))
+    # Bundler without frozen re-resolves (and rewrites Gemfile.lock) where it
+    # can; frozen Bundler refuses with 16, and so does fastbundle, which
+    # never resolves.
+    def changed_world(before, after)
+      w = installed_world(before)
+      w.gemfile(after)
+      w
+    end
+
+    it "no lockfile: frozen Bundler's 16, never writes one" do
+      w = installed_world(%(source "#{server.url}"\ngem "alpha"\n))
+      FileUtils.rm(w.path("Gemfile.lock"))
+      outcome = run_all(w, unfrozen: true)
+      expect(outcome.theirs_unfrozen[0]).to end_with("booted\n") # resolved from the installed gems, wrote a lockfile
+      expect_failure(outcome, status: 16, error: "ProductionError", includes: ["Gemfile.lock", "bundle install"])
+      expect(File.exist?(w.path("Gemfile.lock"))).to be(false)
+    end
+
+    it "a gem added: names it" do
+      w = installed_world(%(source "#{server.url}"\ngem "beta"\ngem "alpha"\n))
+      w.gemfile(%(source "#{server.url}"\ngem "beta"\n))
+      w.bundle("lock")
       w.gemfile(%(source "#{server.url}"\ngem "beta"\ngem "alpha"\n))
-      expect_failure(run_all(w), status: 16, error: "ProductionError", includes: ["alpha", "bundle install"])
-      expect(w.lockfile).not_to include("alpha")
+      outcome = run_all(w, unfrozen: true)
+      expect(outcome.theirs_unfrozen[0]).to end_with("booted\n") # alpha is installed: Bundler re-resolves
+      expect_failure(outcome, status: 16, error: "ProductionError",
+                              includes: ["You added to the Gemfile:\n* alpha (>= 0)", "bundle install"])
+    end
+
+    it "a gem removed: names it" do
+      w = changed_world(%(source "#{server.url}"\ngem "beta"\ngem "gamma"\n), %(source "#{server.url}"\ngem "beta"\n))
+      expect_failure(run_all(w), status: 16, error: "ProductionError",
+                                 includes: ["You deleted from the Gemfile:\n* gamma", "bundle install"])
+    end
+
+    it "a requirement changed: shows both" do
+      w = changed_world(%(source "#{server.url}"\ngem "beta"\n), %(source "#{server.url}"\ngem "beta", "~> 2.0"\n))
+      expect_failure(run_all(w), status: 16, error: "ProductionError",
+                                 includes: ["* beta from `>= 0` to `~> 2.0`", "bundle install"])
+    end
+
+    it "a gem moved from the rubygems source to a path" do
+      w = changed_world(%(source "#{server.url}"\ngem "beta"\n), %(source "#{server.url}"\ngem "beta", path: "vendor/beta"\n))
+      GemFactory.source(w.path("vendor/beta"), name: "beta", version: "2.1.0")
+      expect_failure(run_all(w), status: 16, error: "ProductionError",
+                                 includes: ["* beta from `no specified source` to `source at `vendor/beta``"])
+    end
+
+    it "a path gem moved to another directory" do
+      w = installed_world(%(source "#{server.url}"\ngem "localgem", path: "vendor/a"\n)) do |world|
+        GemFactory.source(world.path("vendor/a"), name: "localgem", version: "0.1.0")
+        GemFactory.source(world.path("vendor/b"), name: "localgem", version: "0.1.0")
+      end
+      w.gemfile(%(source "#{server.url}"\ngem "localgem", path: "vendor/b"\n))
+      expect_failure(run_all(w), status: 16, error: "ProductionError",
+                                 includes: ["* localgem from `source at `vendor/a`` to `source at `vendor/b``"])
+    end
+
+    it "a git gem given a branch" do
+      git_dir = World.tmpdir("gitgem")
+      GemFactory.git_repo(git_dir, name: "gitgem", version: "0.9.0", branch: "feature")
+      w = changed_world(%(source "#{server.url}"\ngem "gitgem", git: "#{git_dir}"\n),
+                        %(source "#{server.url}"\ngem "gitgem", git: "#{git_dir}", branch: "feature"\n))
+      expect_failure(run_all(w), status: 16, error: "ProductionError",
+                                 includes: ["* gitgem from `git #{git_dir}` to `git #{git_dir} (branch: feature)`"])
+    end
+
+    it "a gem moved into a source block with another remote" do
+      other = self.class.second_server.url
+      w = changed_world(%(source "#{server.url}"\ngem "beta"\n), %(source "#{server.url}"\ngem "beta", source: "#{other}"\n))
+      expect_failure(run_all(w), status: 16, error: "ProductionError",
+                                 includes: ["* beta from `no specified source` to `rubygems repository #{other}/`"])
+    end
+
+    it "the global source moved to another URL" do
+      other = self.class.second_server.url
+      w = changed_world(%(source "#{server.url}"\ngem "beta"\n), %(source "#{other}"\ngem "beta"\n))
+      expect_failure(run_all(w), status: 16, error: "ProductionError",
+                                 includes: ["rubygems repository #{other}/", "rubygems repository #{server.url}/", "bundle install"])
+    end
+
+    it "a source block naming the global remote again is no change: boots, like Bundler" do
+      w = changed_world(%(source "#{server.url}"\ngem "beta"\n),
+                        %(source "#{server.url}"\nsource "#{server.url}" do\n  gem "beta"\nend\n))
+      expect_boot(run_all(w))
+    end
+
+    it "an old lockfile with every remote in one GEM section: used as it is, as frozen Bundler does" do
+      other = self.class.second_server.url
+      w = installed_world(%(source "#{server.url}"\nsource "#{other}" do\n  gem "gamma"\nend\ngem "alpha"\n))
+      platform = w.lockfile[/^PLATFORMS\n  (\S+)$/, 1]
+      w.file("Gemfile.lock", <<~L)
+        GEM
+          remote: #{server.url}/
+          remote: #{other}/
+          specs:
+            alpha (1.0.0)
+              beta (~> 2.0)
+            beta (2.1.0)
+            gamma (0.3.0)
+
+        PLATFORMS
+          #{platform}
+
+        DEPENDENCIES
+          alpha
+          gamma!
+
+        BUNDLED WITH
+           2.3.15
+      L
+      outcome = run_all(w, unfrozen: true)
+      expect_boot(outcome)
+      # Bundler without frozen would rewrite it into one section per source.
+      expect(outcome.theirs_unfrozen[0]).to eq("Resolving dependencies...\nbooted\n")
+    end
+
+    it "a needed gem missing from the lockfile: frozen Bundler's 16" do
+      w = installed_world(%(source "#{server.url}"\ngem "alpha"\n))
+      w.file("Gemfile.lock", w.lockfile.sub("    beta (2.1.0)\n", ""))
+      expect_failure(run_all(w), status: 16, error: "ProductionError",
+                                 includes: ["Gemfile.lock does not have all the gems", "beta (needed by alpha)", "bundle install"])
     end
   end
 

@@ -13,6 +13,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
+use crate::frozen::{self, GemfileSource, Mismatch};
 use crate::gem_dirs::{self, DefaultSpecs, GemIndex, ScanRequest};
 use crate::lockfile::{Lockfile, LockfileError, SourceKind};
 use crate::platform::{self, Platform};
@@ -32,6 +33,9 @@ pub struct GemfileDependency {
     /// lockfile marks with `!`.
     pub pinned: bool,
     pub force_ruby_platform: bool,
+    /// Index into [`Request::sources`] of the gem's own source (`git:`,
+    /// `path:`, a `source` block...), `None` for the default one.
+    pub source: Option<usize>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -40,6 +44,8 @@ pub struct Request {
     pub gemfile: String,
     pub lockfile: String,
     pub dependencies: Vec<GemfileDependency>,
+    /// Every source the Gemfile declares, the global rubygems one included.
+    pub sources: Vec<GemfileSource>,
     pub optional_groups: Vec<String>,
     /// `setup(:a, :b)`: exactly these groups; `None`: Bundler's default.
     pub groups: Option<Vec<String>>,
@@ -103,11 +109,16 @@ pub enum PlanError {
     LockfileMissing { gemfile: String, lockfile: String },
     Lockfile { path: String, error: LockfileError },
     LockfileUnreadable { path: String, reason: String },
-    /// The Gemfile no longer matches the lockfile.
-    GemfileChanged { added: Vec<String>, deleted: Vec<String>, changed: Vec<String> },
+    /// The Gemfile no longer matches the lockfile (frozen Bundler's verdict).
+    GemfileChanged { gemfile: String, lockfile: String, mismatch: Mismatch },
     PlatformUnsupported(String),
+    /// A gem the requested groups need has no locked spec for this platform
+    /// (`@locked_specs_incomplete_for_platform`).
+    LockfileIncomplete { lockfile: String, platform: String, missing: Vec<String> },
     GemNotFound(Vec<String>),
     GitNotCheckedOut { name: String, uri: String, dir: String },
+    /// A path gem's directory is gone (Bundler's PathError).
+    PathMissing { name: String, path: String, is_file: bool },
     BrokenInstall { full_name: String, reason: String },
 }
 
@@ -115,12 +126,16 @@ impl PlanError {
     /// The Ruby error class and Bundler's status code.
     pub fn class_name(&self) -> &'static str {
         match self {
-            PlanError::LockfileMissing { .. } => "GemNotFound",
+            // Frozen Bundler's answer to a missing lockfile (16): fastbundle
+            // never resolves, so it cannot write one either.
+            PlanError::LockfileMissing { .. } => "ProductionError",
             PlanError::Lockfile { .. } | PlanError::LockfileUnreadable { .. } => "LockfileError",
             PlanError::GemfileChanged { .. } => "ProductionError",
             PlanError::PlatformUnsupported(_) => "ProductionError",
+            PlanError::LockfileIncomplete { .. } => "ProductionError",
             PlanError::GemNotFound(_) => "GemNotFound",
             PlanError::GitNotCheckedOut { .. } => "GitError",
+            PlanError::PathMissing { .. } => "PathError",
             PlanError::BrokenInstall { .. } => "GemNotFound",
         }
     }
@@ -128,29 +143,23 @@ impl PlanError {
     pub fn message(&self) -> String {
         match self {
             PlanError::LockfileMissing { gemfile, lockfile } => format!(
-                "Could not find {lockfile}, the lockfile of {gemfile}.\n\
+                "{gemfile} has no lockfile ({lockfile} does not exist).\n\
                  fastbundle never resolves: run `bundle install` (or `bundle lock`) to write it."
             ),
             PlanError::Lockfile { path, error } => error.message(path),
             PlanError::LockfileUnreadable { path, reason } => {
                 format!("Could not read the lockfile {path}: {reason}")
             }
-            PlanError::GemfileChanged { added, deleted, changed } => {
-                let mut msg = String::from(
-                    "The Gemfile and Gemfile.lock do not match, and fastbundle never re-resolves.\n\
-                     Run `bundle install` to update Gemfile.lock, then try again.\n",
-                );
-                for (title, list) in [("added to", added), ("deleted from", deleted), ("changed in", changed)] {
-                    if !list.is_empty() {
-                        msg.push_str(&format!("\nYou {title} the Gemfile:\n"));
-                        for item in list {
-                            msg.push_str(&format!("* {item}\n"));
-                        }
-                    }
-                }
-                msg
+            PlanError::GemfileChanged { gemfile, lockfile, mismatch } => {
+                mismatch.message(file_name(gemfile), file_name(lockfile))
             }
             PlanError::PlatformUnsupported(msg) => msg.clone(),
+            PlanError::LockfileIncomplete { lockfile, platform, missing } => format!(
+                "{} does not have all the gems needed on this platform ({platform}): {}.\n\
+                 fastbundle never re-resolves: run `bundle install` to complete it.",
+                file_name(lockfile),
+                missing.join(", ")
+            ),
             PlanError::GemNotFound(missing) => {
                 let mut msg = String::from("Could not find ");
                 msg.push_str(&missing.join(", "));
@@ -162,12 +171,22 @@ impl PlanError {
                  Please run `bundle install` before trying to start your application.",
                 redact(uri)
             ),
+            PlanError::PathMissing { name, path, is_file } => format!(
+                "The path `{path}` of the gem {name} {}.\n\
+                 Restore it, or change the gem's `path:` in the Gemfile and run `bundle install`.",
+                if *is_file { "is not a directory" } else { "does not exist" }
+            ),
             PlanError::BrokenInstall { full_name, reason } => format!(
                 "The installed gem {full_name} is broken: {reason}.\nRun `gem pristine {}` or `bundle install` to repair it.",
                 full_name
             ),
         }
     }
+}
+
+/// The last component of a path, as the user knows the file.
+fn file_name(path: &str) -> &str {
+    Path::new(path).file_name().and_then(|n| n.to_str()).unwrap_or(path)
 }
 
 /// Bundler's git checkout directory name: the repository's base name and the
@@ -184,85 +203,6 @@ pub fn git_checkout_name(uri: &str, revision: &str) -> String {
     let base = base.strip_suffix(".git").unwrap_or(base);
     let short: String = revision.chars().take(12).collect();
     format!("{base}-{short}")
-}
-
-/// Splits `>= 1.0` into (`>=`, `1.0`); a bare version means `=`.
-fn split_requirement(req: &str) -> (&str, &str) {
-    let req = req.trim();
-    for op in [">=", "<=", "~>", "!=", "=", ">", "<"] {
-        if let Some(rest) = req.strip_prefix(op) {
-            return (op, rest.trim());
-        }
-    }
-    ("=", req)
-}
-
-/// `Gem::Requirement#==`: the same requirements once sorted, versions
-/// compared as versions (`>= 0.0.0` is `>= 0`), except that `~>` must also
-/// keep its precision (`~> 1.0` is not `~> 1`).
-fn same_requirements(a: &[String], b: &[String]) -> bool {
-    let norm = |list: &[String]| {
-        let mut v: Vec<(String, String)> = if list.is_empty() {
-            vec![(">=".to_string(), "0".to_string())]
-        } else {
-            list.iter().map(|r| split_requirement(r)).map(|(o, v)| (o.to_string(), v.to_string())).collect()
-        };
-        v.sort_by(|x, y| format!("{} {}", x.0, x.1).cmp(&format!("{} {}", y.0, y.1)));
-        v
-    };
-    let (a, b) = (norm(a), norm(b));
-    a.len() == b.len()
-        && a.iter().zip(&b).all(|((oa, va), (ob, vb))| {
-            oa == ob
-                && platform::compare_versions(va, vb) == std::cmp::Ordering::Equal
-                && (oa != "~>" || va == vb)
-        })
-}
-
-/// Bundler's frozen check (`ensure_equivalent_gemfile_and_lockfile`): the
-/// same dependency names, requirements and pins.
-fn check_equivalent(req: &Request, lock: &Lockfile) -> Result<(), PlanError> {
-    let mut locked: HashMap<&str, (Vec<String>, bool)> = HashMap::new();
-    for d in &lock.dependencies {
-        let reqs: Vec<String> = lock.requirements(&d.dep).map(str::to_string).collect();
-        locked.insert(lock.str(d.dep.name), (reqs, d.pinned));
-    }
-    let show = |reqs: &[String]| if reqs.is_empty() { ">= 0".to_string() } else { reqs.join(", ") };
-    let (mut added, mut changed) = (Vec::new(), Vec::new());
-    let mut seen = HashSet::new();
-    for dep in &req.dependencies {
-        if !seen.insert(dep.name.as_str()) {
-            continue;
-        }
-        match locked.get(dep.name.as_str()) {
-            None => added.push(format!("{} ({})", dep.name, show(&dep.requirements))),
-            Some((lreqs, _)) if !same_requirements(lreqs, &dep.requirements) => changed.push(format!(
-                "{} from `{}` to `{}`",
-                dep.name,
-                show(lreqs),
-                show(&dep.requirements)
-            )),
-            Some((_, pinned)) if *pinned != dep.pinned && dep.name != "bundler" => changed.push(format!(
-                "{} source from `{}` to `{}`",
-                dep.name,
-                if *pinned { "an explicit source" } else { "no specified source" },
-                if dep.pinned { "an explicit source" } else { "no specified source" }
-            )),
-            _ => {}
-        }
-    }
-    let deleted: Vec<String> = lock
-        .dependencies
-        .iter()
-        .map(|d| lock.str(d.dep.name))
-        .filter(|n| !seen.contains(n) && *n != "bundler")
-        .map(str::to_string)
-        .collect();
-    if added.is_empty() && deleted.is_empty() && changed.is_empty() {
-        Ok(())
-    } else {
-        Err(PlanError::GemfileChanged { added, deleted, changed })
-    }
 }
 
 /// `Definition#requested_groups` (with upstream's `only`), or the explicit
@@ -307,13 +247,18 @@ pub fn plan(req: &Request) -> Result<Plan, PlanError> {
         Err(e) => return Err(PlanError::LockfileUnreadable { path: req.lockfile.clone(), reason: e.to_string() }),
     };
     let lock = Lockfile::parse_bytes(&bytes).map_err(|error| PlanError::Lockfile { path: req.lockfile.clone(), error })?;
-    check_equivalent(req, &lock)?;
 
+    // Bundler's order: validate_platforms!, then the frozen check.
     let local = Platform::parse(&req.platform);
     let platforms: Vec<&str> = lock.platforms.iter().map(|&p| lock.str(p)).collect();
     if !platform::lockfile_supports(&platforms, &local, force_ruby) {
         return Err(PlanError::PlatformUnsupported(platform::unsupported_platform_message(&platforms, &local, force_ruby)));
     }
+    frozen::check(&req.dependencies, &req.sources, &lock, root).map_err(|mismatch| PlanError::GemfileChanged {
+        gemfile: req.gemfile.clone(),
+        lockfile: req.lockfile.clone(),
+        mismatch,
+    })?;
 
     let groups = requested_groups(req, &settings);
     let roots: Vec<&GemfileDependency> = req
@@ -328,16 +273,22 @@ pub fn plan(req: &Request) -> Result<Plan, PlanError> {
         by_name.entry(lock.str(s.name)).or_default().push(i);
     }
     let dep_force: HashMap<&str, bool> = req.dependencies.iter().map(|d| (d.name.as_str(), d.force_ruby_platform)).collect();
-    let mut queue: std::collections::VecDeque<&str> = roots.iter().map(|d| d.name.as_str()).collect();
+    // (name, the locked spec that needs it)
+    let mut queue: std::collections::VecDeque<(&str, Option<&str>)> =
+        roots.iter().map(|d| (d.name.as_str(), None)).collect();
     let mut handled: HashSet<&str> = HashSet::new();
     let mut chosen: Vec<usize> = Vec::new();
     let mut missing: Vec<String> = Vec::new();
-    while let Some(name) = queue.pop_front() {
+    let needed_by = |name: &str, parent: Option<&str>| match parent {
+        Some(p) => format!("{name} (needed by {p})"),
+        None => name.to_string(),
+    };
+    while let Some((name, parent)) = queue.pop_front() {
         if name == "bundler" || !handled.insert(name) {
             continue;
         }
         let Some(idx) = by_name.get(name) else {
-            missing.push(format!("gem '{name}'"));
+            missing.push(needed_by(name, parent));
             continue;
         };
         let cands: Vec<(&str, &str)> =
@@ -350,18 +301,22 @@ pub fn plan(req: &Request) -> Result<Plan, PlanError> {
         };
         let picks = platform::select_best_variants(&cands, &local, force, same_deps);
         if picks.is_empty() {
-            missing.push(format!("gem '{name}' for platform {local}"));
+            missing.push(needed_by(name, parent));
             continue;
         }
         for &p in &picks {
             chosen.push(idx[p]);
         }
         for d in lock.deps_of(&lock.specs[idx[picks[0]]]) {
-            queue.push_back(lock.str(d.name));
+            queue.push_back((lock.str(d.name), Some(name)));
         }
     }
     if !missing.is_empty() {
-        return Err(PlanError::GemNotFound(missing));
+        return Err(PlanError::LockfileIncomplete {
+            lockfile: req.lockfile.clone(),
+            platform: local.to_string(),
+            missing,
+        });
     }
 
     // Where installed gems live.
@@ -449,7 +404,15 @@ pub fn plan(req: &Request) -> Result<Plan, PlanError> {
                     }
                     checkout
                 } else {
-                    root.join(remote)
+                    let dir = root.join(remote);
+                    if !dir.is_dir() {
+                        return Err(PlanError::PathMissing {
+                            name: name.to_string(),
+                            path: dir.to_string_lossy().into_owned(),
+                            is_file: dir.exists(),
+                        });
+                    }
+                    dir
                 };
                 let dir = dir.to_string_lossy().into_owned();
                 specs.push(PlannedSpec {
@@ -522,17 +485,7 @@ fn sort_specs(specs: &mut Vec<PlannedSpec>, lock: &Lockfile, chosen: &[usize]) {
 
 #[cfg(test)]
 mod tests {
-    use super::{git_checkout_name, same_requirements};
-
-    #[test]
-    fn requirements_compare_like_gem_requirement() {
-        let v = |l: &[&str]| l.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert!(same_requirements(&v(&[]), &v(&[">= 0.0.0"])));
-        assert!(same_requirements(&v(&["< 2", ">= 1.0"]), &v(&[">= 1", "< 2.0"])));
-        assert!(same_requirements(&v(&["1.0"]), &v(&["= 1.0"])));
-        assert!(!same_requirements(&v(&["~> 1.0"]), &v(&["~> 1"])));
-        assert!(!same_requirements(&v(&[">= 1"]), &v(&[">= 1", "< 2"])));
-    }
+    use super::git_checkout_name;
 
     #[test]
     fn git_checkout_names() {

@@ -19,15 +19,17 @@ module FastBundle
     end
 
     def request(groups)
+      sources = @definition.sources
       deps = @definition.dependencies.map do |d|
         [d.name, d.requirements, d.groups.map(&:to_s), d.should_include? ? true : false,
-         !d.source.nil?, d.force_ruby_platform ? true : false]
+         !d.source.nil?, d.force_ruby_platform ? true : false, d.source && sources.index(d.source)]
       end
       {
         "root" => @root,
         "gemfile" => @gemfile,
         "lockfile" => @lockfile,
         "dependencies" => deps,
+        "sources" => sources.map { |s| source_row(s) },
         "optional_groups" => @definition.optional_groups.map(&:to_s),
         "groups" => groups.empty? ? nil : groups.map(&:to_s),
         "env" => ENV.select { |k, _| k.start_with?("BUNDLE_") },
@@ -60,6 +62,19 @@ module FastBundle
     end
 
     private
+
+    # What the frozen check compares of a Gemfile source (Bundler's
+    # Source#== fields), as plain data; see ext/fastbundle/src/plan.rs.
+    def source_row(source)
+      case source.type
+      when :gem then ["gem", source.remotes, source.global?]
+      when :git
+        ["git", source.uri.to_s, source["ref"] || source["branch"] || source["tag"], source["branch"],
+         source["glob"] || Definition::Source::DEFAULT_GLOB, source["submodules"]&.to_s,
+         source["version"].to_s.strip.gsub("-", ".pre.")]
+      else ["path", source.expanded_path, source.path.to_s, source["version"], source["global"] ? true : false]
+      end
+    end
 
     # Bundler::Definition#validate_ruby!
     def validate_ruby!
