@@ -14,7 +14,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::frozen::{self, GemfileSource, Mismatch};
-use crate::gem_dirs::{self, DefaultSpecs, GemIndex, ScanRequest};
+use crate::gem_dirs::{self, DefaultSpecs, GemIndex, InstalledSpec, ScanErrorKind, ScanRequest};
 use crate::lockfile::{Lockfile, LockfileError, SourceKind};
 use crate::platform::{self, Platform};
 use crate::redact::redact;
@@ -94,6 +94,10 @@ pub struct Plan {
     pub frozen: bool,
     /// Every gem dir that was scanned, for cache invalidation.
     pub gem_dirs: Vec<String>,
+    /// For each planned path gem (by full name), its locked dependencies
+    /// (name, requirements): frozen Bundler refuses a path gem whose gemspec
+    /// no longer says the same, which only Ruby can evaluate.
+    pub path_dependencies: Vec<(String, Vec<(String, Vec<String>)>)>,
 }
 
 impl Plan {
@@ -120,6 +124,9 @@ pub enum PlanError {
     /// A path gem's directory is gone (Bundler's PathError).
     PathMissing { name: String, path: String, is_file: bool },
     BrokenInstall { full_name: String, reason: String },
+    /// A spec file in the gem dirs that RubyGems cannot read: it raises on
+    /// every lookup, and Bundler exits 1 with an error report.
+    UnreadableSpec { path: String, reason: String },
 }
 
 impl PlanError {
@@ -137,6 +144,7 @@ impl PlanError {
             PlanError::GitNotCheckedOut { .. } => "GitError",
             PlanError::PathMissing { .. } => "PathError",
             PlanError::BrokenInstall { .. } => "GemNotFound",
+            PlanError::UnreadableSpec { .. } => "UnreadableGemspec",
         }
     }
 
@@ -176,12 +184,24 @@ impl PlanError {
                  Restore it, or change the gem's `path:` in the Gemfile and run `bundle install`.",
                 if *is_file { "is not a directory" } else { "does not exist" }
             ),
-            PlanError::BrokenInstall { full_name, reason } => format!(
-                "The installed gem {full_name} is broken: {reason}.\nRun `gem pristine {}` or `bundle install` to repair it.",
-                full_name
+            PlanError::BrokenInstall { full_name, reason } => {
+                format!("The installed gem {full_name} is broken: {reason}.\nRun `bundle install` to reinstall it.")
+            }
+            PlanError::UnreadableSpec { path, reason } => format!(
+                "RubyGems cannot read the installed gemspec {path}: {reason}.\n\
+                 Bundler and RubyGems stop on it too. Remove or repair that file (reinstalling its gem rewrites it)."
             ),
         }
     }
+}
+
+/// Debian's Bundler (`Gem::Specification#deleted_gem?`, what `bundle install`
+/// and `bundle info` use): the gem dir is gone, unless it is a default gem or
+/// one packaged by Debian, whose files live in vendor_ruby while its spec
+/// points into `/rubygems-integration/`. Bundler's runtime does not ask and
+/// puts the missing directory on the load path; fastbundle stops instead.
+fn deleted_gem(spec: &InstalledSpec) -> bool {
+    !spec.default_gem && !spec.full_gem_path_exists && !spec.full_gem_path.contains("/rubygems-integration/")
 }
 
 /// The last component of a path, as the user knows the file.
@@ -339,10 +359,23 @@ pub fn plan(req: &Request) -> Result<Plan, PlanError> {
         platform: &req.platform,
         extension_api_version: &req.extension_api_version,
     });
+    // RubyGems reads every spec file of every gem dir (Gem::Specification.stubs),
+    // so one it cannot read stops Bundler whichever gem it belongs to.
+    if let Some(e) = index.errors.iter().find(|e| {
+        matches!(e.kind, ScanErrorKind::UnreadableSpec(_) | ScanErrorKind::InvalidUtf8 | ScanErrorKind::BrokenStub)
+    }) {
+        let reason = match &e.kind {
+            ScanErrorKind::UnreadableSpec(why) => why.split(" (os error").next().unwrap_or(why).to_string(),
+            ScanErrorKind::InvalidUtf8 => "its stub header is not valid UTF-8".to_string(),
+            _ => "its stub line is empty".to_string(),
+        };
+        return Err(PlanError::UnreadableSpec { path: e.path.clone(), reason });
+    }
 
     let by_full_name = platform::materializes_by_full_name(&platforms, &local, force_ruby);
     let mut specs: Vec<PlannedSpec> = Vec::with_capacity(chosen.len());
     let mut not_installed: Vec<String> = Vec::new();
+    let mut path_dependencies = Vec::new();
     for &i in &chosen {
         let ls = &lock.specs[i];
         let name = lock.str(ls.name);
@@ -363,10 +396,13 @@ pub fn plan(req: &Request) -> Result<Plan, PlanError> {
                 };
                 match found {
                     Some(s) => {
-                        if s.has_stub && !s.default_gem && !s.full_gem_path_exists {
+                        if s.has_stub && deleted_gem(s) {
                             return Err(PlanError::BrokenInstall {
                                 full_name: s.full_name.clone(),
-                                reason: format!("its directory {} is missing", s.full_gem_path),
+                                reason: format!(
+                                    "its directory {} has been deleted, but its spec {} is still installed",
+                                    s.full_gem_path, s.spec_file
+                                ),
                             });
                         }
                         specs.push(PlannedSpec {
@@ -415,6 +451,14 @@ pub fn plan(req: &Request) -> Result<Plan, PlanError> {
                     dir
                 };
                 let dir = dir.to_string_lossy().into_owned();
+                if source.kind == SourceKind::Path {
+                    let deps = lock
+                        .deps_of(ls)
+                        .iter()
+                        .map(|d| (lock.str(d.name).to_string(), lock.requirements(d).map(str::to_string).collect()))
+                        .collect();
+                    path_dependencies.push((lock.full_name(ls), deps));
+                }
                 specs.push(PlannedSpec {
                     name: name.to_string(),
                     version: version.to_string(),
@@ -436,7 +480,7 @@ pub fn plan(req: &Request) -> Result<Plan, PlanError> {
     }
 
     sort_specs(&mut specs, &lock, &chosen);
-    Ok(Plan { specs, groups, bundle_path: bundle_path_str, use_system_gems, frozen, gem_dirs })
+    Ok(Plan { specs, groups, bundle_path: bundle_path_str, use_system_gems, frozen, gem_dirs, path_dependencies })
 }
 
 /// `SpecSet#sorted`: rake first, then a depth-first topological sort over

@@ -1,6 +1,7 @@
 # frozen_string_literal: true
 
 require_relative "loaded_spec"
+require_relative "path_source"
 require_relative "rubygems_integration"
 
 module FastBundle
@@ -96,20 +97,18 @@ module FastBundle
     end
 
     # Path and git gems: Bundler evaluates their gemspecs on every boot (in
-    # the gem's directory), and so do we; without one, the gem is its lib/.
+    # the gem's directory), and so do we (PathSource).
     def evaluate_gemspec(spec)
-      glob = spec.gemspec_glob || "{,*,*/*}.gemspec"
-      found = Dir.glob(glob, base: spec.gemspec_dir).sort.each do |rel|
-        file = File.join(spec.gemspec_dir, rel)
-        loaded = Dir.chdir(File.dirname(file)) { Gem::Specification.load(file) }
-        raise GemspecError, "The gemspec at #{file} is not valid. Please fix it, then run `bundle install`." unless loaded
-        break loaded if loaded.name == spec.name
-      end
-      if found.is_a?(Gem::Specification)
-        spec.full_spec = found
-      else
-        spec.load_paths = [File.join(spec.gemspec_dir, "lib")]
-      end
+      @path_sources ||= {}
+      source = @path_sources[[spec.gemspec_dir, spec.gemspec_glob]] ||=
+        PathSource.new(spec.gemspec_dir, spec.gemspec_glob, @lockfile)
+      spec.full_spec = source.materialize(spec, @plan["path_dependencies"][spec.full_name], fake_version(spec))
+    end
+
+    # The exact version a Gemfile gives a path gem (`gem "x", "1.0", path:`).
+    def fake_version(spec)
+      dep = @definition.dependencies.find { |d| d.name == spec.name }
+      dep&.source && dep.source["name"] == spec.name ? dep.source["version"] : nil
     end
 
     def configure_gem_home_and_path

@@ -119,6 +119,18 @@ fn plan_to_ruby(ruby: &Ruby, plan: &plan::Plan) -> Result<RHash, Error> {
     out.aset("bundle_path", plan.bundle_path.as_str())?;
     out.aset("use_system_gems", plan.use_system_gems)?;
     out.aset("frozen", plan.frozen)?;
+    let path_deps = ruby.hash_new();
+    for (full_name, deps) in &plan.path_dependencies {
+        let list = ruby.ary_new_capa(deps.len());
+        for (name, reqs) in deps {
+            list.push(ruby.ary_new_from_values(&[
+                ruby.str_new(name).as_value(),
+                ruby.ary_from_iter(reqs.iter().map(|r| ruby.str_new(r))).as_value(),
+            ]))?;
+        }
+        path_deps.aset(full_name.as_str(), list)?;
+    }
+    out.aset("path_dependencies", path_deps)?;
     Ok(out)
 }
 
