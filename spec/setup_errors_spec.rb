@@ -12,8 +12,9 @@ require "spec_helper"
 RSpec.describe "setup errors: bad input and faults, against Bundler" do
   BUNDLER_SETUP = "require 'bundler'; require 'bundler/friendly_errors'; " \
                   "Bundler.with_friendly_errors { Bundler.setup }; puts :booted"
+  # Prints the error's class and its ancestors up to FastBundle::Error.
   FASTBUNDLE_SETUP = "require 'fastbundle'; begin; FastBundle.setup; puts :booted; " \
-                     "rescue FastBundle::Error => e; puts e.class.name; end"
+                     "rescue FastBundle::Error => e; puts e.class.ancestors.take_while { |c| c != FastBundle::Error }.join(' < '); end"
   BACKTRACE = /:\d+:in [`']/.freeze
 
   # beta <- alpha, gamma: served over HTTP on 127.0.0.1 (twice, for a second
@@ -90,7 +91,7 @@ RSpec.describe "setup errors: bad input and faults, against Bundler" do
     expect(outcome.theirs[2].exitstatus).to eq(status), "Bundler (frozen) said #{outcome.theirs[2].exitstatus}:\n#{outcome.theirs[1]}"
     expect(outcome.status).to eq(status), "fastbundle said #{outcome.status}:\n#{outcome.stderr}"
     expect(outcome.ours[0]).to eq("")
-    expect(outcome.error_class).to eq("FastBundle::#{error}")
+    expect(outcome.error_class.split(" < ")).to include("FastBundle::#{error}")
     expect(outcome.stderr).to include(*includes)
     expect(outcome.stderr).not_to match(BACKTRACE)
     expect(outcome.debug[2].exitstatus).to eq(status)
@@ -407,13 +408,164 @@ RSpec.describe "setup errors: bad input and faults, against Bundler" do
     end
   end
 
-  describe "the running Ruby" do
+  describe "the platform and the running Ruby" do
+    let(:local) { Gem::Platform.local.to_s }
+
+    it "a lockfile locked for another platform only: 16, says bundle lock --add-platform" do
+      w = installed_world(%(source "#{server.url}"\ngem "alpha"\n))
+      w.bundle("lock", "--add-platform", "x86_64-darwin", "--remove-platform", local)
+      expect(w.lockfile).not_to include("  #{local}\n")
+      expect_failure(run_all(w), status: 16, error: "ProductionError",
+                                 includes: ["x86_64-darwin", "bundle lock --add-platform #{local}"])
+    end
+
     it "a Ruby version the Gemfile does not allow: status 18" do
       w = installed_world(%(source "#{server.url}"\ngem "beta"\n))
       w.gemfile(%(source "#{server.url}"\nruby "~> 2.0"\ngem "beta"\n))
+      expect_failure(run_all(w), status: 18, error: "RubyVersionMismatch",
+                                 includes: ["Your Ruby version is #{RUBY_VERSION}, but your Gemfile specified ~> 2.0"])
+    end
+
+    it "another Ruby engine: 18" do
+      w = installed_world(%(source "#{server.url}"\ngem "beta"\n))
+      w.gemfile(%(source "#{server.url}"\nruby "#{RUBY_VERSION}", engine: "jruby", engine_version: "9.3.0"\ngem "beta"\n))
+      expect_failure(run_all(w), status: 18, error: "RubyVersionMismatch",
+                                 includes: ["Your Ruby engine is #{RUBY_ENGINE}, but your Gemfile specified jruby"])
+    end
+
+    it "another patchlevel: 18" do
+      w = installed_world(%(source "#{server.url}"\ngem "beta"\n))
+      w.gemfile(%(source "#{server.url}"\nruby "#{RUBY_VERSION}", patchlevel: "#{RUBY_PATCHLEVEL + 1}"\ngem "beta"\n))
+      expect_failure(run_all(w), status: 18, error: "RubyVersionMismatch",
+                                 includes: ["Your Ruby patchlevel is #{RUBY_PATCHLEVEL}, but your Gemfile specified #{RUBY_PATCHLEVEL + 1}"])
+    end
+  end
+
+  describe "broken Gemfile and Gemfile.lock" do
+    let(:world) { installed_world(%(source "#{server.url}"\ngem "alpha"\n)) }
+
+    def break_lockfile(world)
+      text = yield world.lockfile
+      world.file("Gemfile.lock", text)
+    end
+
+    it "a Gemfile syntax error: 4 naming the file and line" do
+      world.gemfile(%(source "#{server.url}"\ngem "alpha"\ngem "beta",\n  :foo =>\nend\n))
+      expect_failure(run_all(world), status: 4, error: "GemfileError", # a Dsl::DSLError
+                                     includes: ["syntax error", "#{world.path("Gemfile")}:5", ">  end"])
+    end
+
+    it "merge-conflict markers: 20 naming the file and the first marker's line" do
+      break_lockfile(world) { |l| l.sub("PLATFORMS", "<<<<<<< HEAD\n=======\n>>>>>>> theirs\nPLATFORMS") }
+      line = world.lockfile.lines.index("<<<<<<< HEAD\n") + 1
+      expect_failure(run_all(world), status: 20, error: "LockfileError",
+                                     includes: ["Gemfile.lock contains merge conflicts (first marker on line #{line})",
+                                                "git checkout HEAD -- "])
+    end
+
+    it "a malformed version: 20 naming the file and line" do
+      break_lockfile(world) { |l| l.sub("    beta (2.1.0)", "    beta (two)") }
+      line = world.lockfile.lines.index("    beta (two)\n") + 1
+      expect_failure(run_all(world), status: 20, error: "LockfileError",
+                                     includes: ["#{world.path("Gemfile.lock")}:#{line}", "beta (two)"])
+    end
+
+    it "a malformed requirement: 20 naming the file and line" do
+      break_lockfile(world) { |l| l.sub("      beta (~> 2.0)", "      beta (~~ 2.0)") }
+      line = world.lockfile.lines.index("      beta (~~ 2.0)\n") + 1
+      expect_failure(run_all(world), status: 20, error: "LockfileError",
+                                     includes: ["#{world.path("Gemfile.lock")}:#{line}", "beta (~~ 2.0)"])
+    end
+
+    # Bundler's parser passes over a line it cannot read; frozen Bundler
+    # then finds the lockfile incomplete (16). fastbundle passes over the
+    # same line, gives the same status and names the line.
+    it "a spec line cut short: frozen Bundler's 16, naming the line" do
+      break_lockfile(world) { |l| l.sub("    beta (2.1.0)\n", "    beta (2.1.0\n") }
+      line = world.lockfile.lines.index("    beta (2.1.0\n") + 1
+      expect_failure(run_all(world), status: 16, error: "ProductionError",
+                                     includes: ["beta (needed by alpha)", "#{world.path("Gemfile.lock")}:#{line}",
+                                                "bundle install"])
+    end
+
+    it "a tab-indented spec line: 16, naming the line" do
+      break_lockfile(world) { |l| l.sub("    beta (2.1.0)\n", "\tbeta (2.1.0)\n") }
+      expect_failure(run_all(world), status: 16, error: "ProductionError",
+                                     includes: ["#{world.path("Gemfile.lock")}:", "a tab was found"])
+    end
+
+    it "a platform line indented by three spaces: 16, naming the line and --add-platform" do
+      local = Gem::Platform.local.to_s
+      break_lockfile(world) { |l| l.sub("  #{local}\n", "   #{local}\n") }
+      expect_failure(run_all(world), status: 16, error: "ProductionError",
+                                     includes: ["bundle lock --add-platform #{local}", "#{world.path("Gemfile.lock")}:"])
+    end
+
+    it "an unreadable BUNDLED WITH: Bundler ignores it, and so do we" do
+      break_lockfile(world) { |l| l.sub(/^BUNDLED WITH\n.*\n/, "BUNDLED WITH\n   not-a-version\n") }
+      expect_boot(run_all(world))
+    end
+
+    it "an empty lockfile: 16, with Bundler's first complaint (no platforms)" do
+      break_lockfile(world) { "" }
+      expect_failure(run_all(world), status: 16, error: "ProductionError",
+                                     includes: ["bundle lock --add-platform #{Gem::Platform.local}"])
+    end
+  end
+
+  describe "credentials in source URLs" do
+    def expect_no_secret(outcome)
+      expect(outcome.stderr).not_to include("secret")
+      expect(outcome.debug[1]).not_to include("secret")
+    end
+
+    it "never appear in a message about changed sources" do
+      port = server.port
+      other = self.class.second_server.port
+      w = installed_world(%(source "http://user:secret@127.0.0.1:#{port}"\ngem "beta"\n))
+      expect(w.lockfile).to include("secret") # Bundler keeps them in Gemfile.lock
+      w.gemfile(%(source "http://user:secret@127.0.0.1:#{other}"\ngem "beta"\n))
       outcome = run_all(w)
-      expect_failure(outcome, status: 18, error: "RubyVersionMismatch",
-                              includes: ["Your Ruby version is #{RUBY_VERSION}, but your Gemfile specified ~> 2.0"])
+      expect_failure(outcome, status: 16, error: "ProductionError",
+                              includes: ["http://user@127.0.0.1:#{port}/", "http://user@127.0.0.1:#{other}/"])
+      expect_no_secret(outcome)
+    end
+
+    it "never appear when a git checkout is missing" do
+      uri = "http://user:secret@127.0.0.1:9/gitgem.git"
+      w = World.new
+      w.gemfile(%(source "#{server.url}"\ngem "gitgem", git: "#{uri}"\n))
+      w.file("Gemfile.lock", <<~L)
+        GIT
+          remote: #{uri}
+          revision: #{"ab" * 20}
+          specs:
+            gitgem (0.9.0)
+
+        GEM
+          remote: #{server.url}/
+          specs:
+
+        PLATFORMS
+          #{Gem::Platform.local}
+
+        DEPENDENCIES
+          gitgem!
+
+        BUNDLED WITH
+           2.3.15
+      L
+      outcome = run_all(w)
+      expect_failure(outcome, status: 11, error: "GitError", includes: ["http://user@127.0.0.1:9/gitgem.git", "gitgem"])
+      expect_no_secret(outcome)
+    end
+
+    it "never appear when an unreadable lockfile line holds them" do
+      w = installed_world(%(source "http://user:secret@127.0.0.1:#{server.port}"\ngem "beta"\n))
+      w.file("Gemfile.lock", w.lockfile.sub("  remote: http://user:secret@", "  remote http://user:secret@"))
+      outcome = run_all(w)
+      expect_failure(outcome, status: 16, error: "ProductionError", includes: ["remote http://user@127.0.0.1"])
+      expect_no_secret(outcome)
     end
   end
 

@@ -127,6 +127,8 @@ pub enum PlanError {
     /// A spec file in the gem dirs that RubyGems cannot read: it raises on
     /// every lookup, and Bundler exits 1 with an error report.
     UnreadableSpec { path: String, reason: String },
+    /// Any of the above, after lines of the lockfile had to be passed over.
+    AfterSkippedLines { error: Box<PlanError>, lockfile: String, skipped: Vec<LockfileError> },
 }
 
 impl PlanError {
@@ -145,6 +147,7 @@ impl PlanError {
             PlanError::PathMissing { .. } => "PathError",
             PlanError::BrokenInstall { .. } => "GemNotFound",
             PlanError::UnreadableSpec { .. } => "UnreadableGemspec",
+            PlanError::AfterSkippedLines { error, .. } => error.class_name(),
         }
     }
 
@@ -186,6 +189,15 @@ impl PlanError {
             ),
             PlanError::BrokenInstall { full_name, reason } => {
                 format!("The installed gem {full_name} is broken: {reason}.\nRun `bundle install` to reinstall it.")
+            }
+            PlanError::AfterSkippedLines { error, lockfile, skipped } => {
+                let mut msg = error.message();
+                msg.push_str(&format!("\n\n{} has lines that neither Bundler nor fastbundle can read:\n", file_name(lockfile)));
+                for e in skipped {
+                    msg.push_str(&format!("* {}\n", e.brief(lockfile)));
+                }
+                msg.push_str("Restore it from version control, or fix those lines and run `bundle install`.");
+                msg
             }
             PlanError::UnreadableSpec { path, reason } => format!(
                 "RubyGems cannot read the installed gemspec {path}: {reason}.\n\
@@ -254,11 +266,6 @@ fn requested_groups(req: &Request, settings: &Settings) -> Vec<String> {
 }
 
 pub fn plan(req: &Request) -> Result<Plan, PlanError> {
-    let root = Path::new(&req.root);
-    let settings = Settings::load(root, &req.settings_env);
-    let frozen = settings.bool("frozen") || settings.bool("deployment");
-    let force_ruby = settings.bool("force_ruby_platform");
-
     let bytes = match std::fs::read(&req.lockfile) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -266,7 +273,24 @@ pub fn plan(req: &Request) -> Result<Plan, PlanError> {
         }
         Err(e) => return Err(PlanError::LockfileUnreadable { path: req.lockfile.clone(), reason: e.to_string() }),
     };
-    let lock = Lockfile::parse_bytes(&bytes).map_err(|error| PlanError::Lockfile { path: req.lockfile.clone(), error })?;
+    // Lines Bundler passes over are passed over here too (so what follows
+    // gets Bundler's status), and named if the plan then fails.
+    let (lock, skipped) = Lockfile::parse_bytes_lenient(&bytes)
+        .map_err(|error| PlanError::Lockfile { path: req.lockfile.clone(), error })?;
+    plan_locked(req, &lock).map_err(|error| {
+        if skipped.is_empty() {
+            error
+        } else {
+            PlanError::AfterSkippedLines { error: Box::new(error), lockfile: req.lockfile.clone(), skipped }
+        }
+    })
+}
+
+fn plan_locked(req: &Request, lock: &Lockfile) -> Result<Plan, PlanError> {
+    let root = Path::new(&req.root);
+    let settings = Settings::load(root, &req.settings_env);
+    let frozen = settings.bool("frozen") || settings.bool("deployment");
+    let force_ruby = settings.bool("force_ruby_platform");
 
     // Bundler's order: validate_platforms!, then the frozen check.
     let local = Platform::parse(&req.platform);
@@ -274,7 +298,7 @@ pub fn plan(req: &Request) -> Result<Plan, PlanError> {
     if !platform::lockfile_supports(&platforms, &local, force_ruby) {
         return Err(PlanError::PlatformUnsupported(platform::unsupported_platform_message(&platforms, &local, force_ruby)));
     }
-    frozen::check(&req.dependencies, &req.sources, &lock, root).map_err(|mismatch| PlanError::GemfileChanged {
+    frozen::check(&req.dependencies, &req.sources, lock, root).map_err(|mismatch| PlanError::GemfileChanged {
         gemfile: req.gemfile.clone(),
         lockfile: req.lockfile.clone(),
         mismatch,
