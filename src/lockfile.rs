@@ -6,9 +6,12 @@
 //! by their exact header line, unknown sections are skipped, blank lines and
 //! CRLF endings are ignored, a later duplicate spec or dependency replaces an
 //! earlier one. Where Bundler silently skips a line it cannot read inside a
-//! known section (a tab-indented or oddly indented line), we stop with an
-//! error naming the line instead: a skipped spec line only resurfaces later as
-//! a far more confusing "gem not found".
+//! known section (a tab-indented or oddly indented line), [`Lockfile::parse`]
+//! stops with an error naming the line instead: a skipped spec line only
+//! resurfaces later as a far more confusing "gem not found".
+//! [`Lockfile::parse_bytes_lenient`] (what a setup uses) passes over such
+//! lines as Bundler does and returns them, for the setup to get Bundler's
+//! status code and still name the lines.
 
 use std::collections::HashMap;
 use std::fmt;

@@ -30,7 +30,7 @@ pub struct GemfileDependency {
     /// `Dependency#should_include?`: platform, install_if and env conditions.
     pub should_include: bool,
     /// The gem has an explicit source (git, path, `source:`), which the
-    /// lockfile marks with `!`.
+    /// lockfile marks with `!`. (The frozen check compares `source` itself.)
     pub pinned: bool,
     pub force_ruby_platform: bool,
     /// Index into [`Request::sources`] of the gem's own source (`git:`,
