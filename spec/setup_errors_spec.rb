@@ -9,13 +9,28 @@ require "spec_helper"
 # re-resolves), print a message naming the gem or file and the fix without a
 # backtrace (unless FASTBUNDLE_DEBUG=1), raise the matching
 # FastBundle::...Error from FastBundle.setup, and leave Gemfile.lock alone.
-RSpec.describe "setup errors: bad input and faults, against Bundler" do
+module SetupErrorsSpec
+  # Bundler 2.3.15's plain bundler/setup raises (status 1) when stdout is not
+  # a terminal; its friendly errors give the status a user sees.
   BUNDLER_SETUP = "require 'bundler'; require 'bundler/friendly_errors'; " \
                   "Bundler.with_friendly_errors { Bundler.setup }; puts :booted"
   # Prints the error's class and its ancestors up to FastBundle::Error.
   FASTBUNDLE_SETUP = "require 'fastbundle'; begin; FastBundle.setup; puts :booted; " \
                      "rescue FastBundle::Error => e; puts e.class.ancestors.take_while { |c| c != FastBundle::Error }.join(' < '); end"
   BACKTRACE = /:\d+:in [`']/.freeze
+
+  Outcome = Struct.new(:ours, :debug, :error_class, :theirs, :theirs_unfrozen, keyword_init: true) do
+    def status
+      ours[2].exitstatus
+    end
+
+    def stderr
+      ours[1]
+    end
+  end
+end
+
+RSpec.describe "setup errors: bad input and faults, against Bundler" do
 
   # beta <- alpha, gamma: served over HTTP on 127.0.0.1 (twice, for a second
   # source URL).
@@ -51,16 +66,6 @@ RSpec.describe "setup errors: bad input and faults, against Bundler" do
     w
   end
 
-  Outcome = Struct.new(:ours, :debug, :error_class, :theirs, :theirs_unfrozen, keyword_init: true) do
-    def status
-      ours[2].exitstatus
-    end
-
-    def stderr
-      ours[1]
-    end
-  end
-
   # Runs fastbundle (require "fastbundle/setup", once more with
   # FASTBUNDLE_DEBUG=1, and FastBundle.setup) and then Bundler (frozen, and
   # unfrozen if asked) in WORLD. Gemfile.lock must be byte-identical after
@@ -71,17 +76,17 @@ RSpec.describe "setup errors: bad input and faults, against Bundler" do
     ours = world.ruby("-rfastbundle/setup", "-e", "puts :booted", env: ours_env, allow_failure: true)
     debug = world.ruby("-rfastbundle/setup", "-e", "puts :booted", env: ours_env.merge("FASTBUNDLE_DEBUG" => "1"),
                        allow_failure: true)
-    error_class = world.ruby("-e", FASTBUNDLE_SETUP, env: ours_env, allow_failure: true)[0].strip
+    error_class = world.ruby("-e", SetupErrorsSpec::FASTBUNDLE_SETUP, env: ours_env, allow_failure: true)[0].strip
     after = File.exist?(world.path("Gemfile.lock")) ? File.binread(world.path("Gemfile.lock")) : nil
     expect(after).to eq(before), "fastbundle changed Gemfile.lock"
 
-    theirs = world.ruby("-e", BUNDLER_SETUP, env: env.merge("BUNDLE_FROZEN" => "true"), allow_failure: true)
+    theirs = world.ruby("-e", SetupErrorsSpec::BUNDLER_SETUP, env: env.merge("BUNDLE_FROZEN" => "true"), allow_failure: true)
     theirs_unfrozen = nil
     if unfrozen
-      theirs_unfrozen = world.ruby("-e", BUNDLER_SETUP, env: env, allow_failure: true)
+      theirs_unfrozen = world.ruby("-e", SetupErrorsSpec::BUNDLER_SETUP, env: env, allow_failure: true)
       before ? File.binwrite(world.path("Gemfile.lock"), before) : FileUtils.rm_f(world.path("Gemfile.lock"))
     end
-    Outcome.new(ours: ours, debug: debug, error_class: error_class, theirs: theirs, theirs_unfrozen: theirs_unfrozen)
+    SetupErrorsSpec::Outcome.new(ours: ours, debug: debug, error_class: error_class, theirs: theirs, theirs_unfrozen: theirs_unfrozen)
   end
 
   # The common contract of a failure: frozen Bundler's status, the error
@@ -93,9 +98,9 @@ RSpec.describe "setup errors: bad input and faults, against Bundler" do
     expect(outcome.ours[0]).to eq("")
     expect(outcome.error_class.split(" < ")).to include("FastBundle::#{error}")
     expect(outcome.stderr).to include(*includes)
-    expect(outcome.stderr).not_to match(BACKTRACE)
+    expect(outcome.stderr).not_to match(SetupErrorsSpec::BACKTRACE)
     expect(outcome.debug[2].exitstatus).to eq(status)
-    expect(outcome.debug[1]).to match(BACKTRACE)
+    expect(outcome.debug[1]).to match(SetupErrorsSpec::BACKTRACE)
   end
 
   def expect_boot(outcome)
@@ -210,7 +215,7 @@ RSpec.describe "setup errors: bad input and faults, against Bundler" do
       expect(outcome.error_class).to eq("FastBundle::GemNotFound")
       expect(outcome.stderr).to include("beta-2.1.0", File.join(world.gem_home, "gems/beta-2.1.0"), "has been deleted",
                                         "bundle install")
-      expect(outcome.stderr).not_to match(BACKTRACE)
+      expect(outcome.stderr).not_to match(SetupErrorsSpec::BACKTRACE)
       world.bundle("install")
       expect_boot(run_all(world))
     end
@@ -575,6 +580,15 @@ RSpec.describe "setup errors: bad input and faults, against Bundler" do
       out, _, status = w.ruby("-rfastbundle/setup", "-e", "p defined?(FastBundle::Runtime)", env: { "RUBYLIB" => LIB_DIR })
       expect(status).to be_success
       expect(out).to eq("nil\n")
+    end
+
+    it "but FastBundle.setup raises GemfileNotFound (10), as Bundler.setup does" do
+      w = World.new
+      theirs = w.ruby("-e", SetupErrorsSpec::BUNDLER_SETUP, allow_failure: true)
+      ours, = w.ruby("require 'fastbundle'; begin; FastBundle.setup; rescue FastBundle::Error => e; " \
+                     "puts e.class, e.status_code, e.message; end", env: { "RUBYLIB" => LIB_DIR })
+      expect(theirs[2].exitstatus).to eq(10)
+      expect(ours).to eq("FastBundle::GemfileNotFound\n10\nCould not locate Gemfile\n")
     end
   end
 end
