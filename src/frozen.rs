@@ -140,17 +140,17 @@ pub fn check(
     let global_gem = sources.iter().position(|s| s.global && s.source.is_rubygems());
     let global_path = sources.iter().position(|s| s.global && matches!(s.source, Source::Path { .. }));
     let no_remotes = Source::Rubygems { remotes: Vec::new() };
-    let effective = |i: usize| -> &Source {
-        if Some(i) == global_gem {
-            if let Some(m) = merged {
-                return m;
-            }
+    // A Gemfile source as the frozen check sees it (the global one may have
+    // become the lockfile's merged section).
+    let effective = |i: usize| -> Option<&Source> {
+        match merged {
+            Some(m) if Some(i) == global_gem => Some(m),
+            _ => sources.get(i).map(|s| &s.source),
         }
-        &sources[i].source
     };
     let default_source: &Source = match (global_path, global_gem) {
         (Some(p), _) => &sources[p].source,
-        (None, Some(g)) => effective(g),
+        (None, Some(g)) => effective(g).unwrap_or(&no_remotes),
         (None, None) => merged.unwrap_or(&no_remotes),
     };
 
@@ -218,7 +218,7 @@ pub fn check(
         }
         // Bundler skips a locked dependency that has no locked spec.
         let Some(spec) = lock.specs.iter().find(|s| lock.str(s.name) == dep.name) else { continue };
-        let gemfile_source = dep.source.map_or(default_source, effective);
+        let gemfile_source = dep.source.and_then(effective).unwrap_or(default_source);
         let lock_source = if ld.pinned && dep.name != "bundler" {
             match locked.iter().find(|(i, _)| *i == spec.source as usize) {
                 Some((_, s)) => s,
