@@ -19,9 +19,10 @@
 //! re-resolve and rewrite such a lockfile; frozen Bundler, and fastbundle,
 //! use it as it is.
 
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-use crate::lockfile::Lockfile;
+use crate::lockfile::{LockedDependency, LockedSpec, Lockfile};
 use crate::plan::GemfileDependency;
 use crate::source::{self, Source};
 
@@ -201,13 +202,20 @@ pub fn check(
     }
 
     // Dependencies: names and requirements, then each one's source.
-    let mut seen: Vec<&str> = Vec::new();
+    // Bundler's hashes: a repeated DEPENDENCIES entry replaces the earlier
+    // one; a spec's source is that of the first spec of its name.
+    let locked_deps: HashMap<&str, &LockedDependency> =
+        lock.dependencies.iter().map(|d| (lock.str(d.dep.name), d)).collect();
+    let mut first_spec: HashMap<&str, &LockedSpec> = HashMap::with_capacity(lock.specs.len());
+    for s in &lock.specs {
+        first_spec.entry(lock.str(s.name)).or_insert(s);
+    }
+    let mut seen: HashSet<&str> = HashSet::with_capacity(deps.len());
     for dep in deps {
-        if seen.contains(&dep.name.as_str()) {
+        if !seen.insert(dep.name.as_str()) {
             continue;
         }
-        seen.push(&dep.name);
-        let Some(ld) = lock.dependencies.iter().find(|d| lock.str(d.dep.name) == dep.name) else {
+        let Some(ld) = locked_deps.get(dep.name.as_str()).copied() else {
             mismatch.added.push(format!("{} ({})", dep.name, show(&dep.requirements)));
             continue;
         };
@@ -217,7 +225,7 @@ pub fn check(
             continue;
         }
         // Bundler skips a locked dependency that has no locked spec.
-        let Some(spec) = lock.specs.iter().find(|s| lock.str(s.name) == dep.name) else { continue };
+        let Some(spec) = first_spec.get(dep.name.as_str()) else { continue };
         let gemfile_source = dep.source.and_then(effective).unwrap_or(default_source);
         let lock_source = if ld.pinned && dep.name != "bundler" {
             match locked.iter().find(|(i, _)| *i == spec.source as usize) {
@@ -235,7 +243,7 @@ pub fn check(
     }
     for d in &lock.dependencies {
         let name = lock.str(d.dep.name);
-        if name != "bundler" && !seen.contains(&name) {
+        if name != "bundler" && !seen.contains(name) {
             mismatch.deleted.push(name.to_string());
         }
     }
