@@ -123,6 +123,7 @@ module FastBundle
         "gemfile" => gemfile,
         "lockfile" => lockfile,
         "dependencies" => [],
+        "sources" => [],
         "optional_groups" => [],
         "groups" => nil,
         "env" => ENV.select { |k, _| k.start_with?("BUNDLE_") },

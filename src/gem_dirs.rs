@@ -109,7 +109,7 @@ pub enum ScanErrorKind {
     NonUtf8Path,
     /// The stub header is not valid UTF-8 (RubyGems raises ArgumentError).
     InvalidUtf8,
-    /// The stub line lacks fields: `# stub: name version platform paths`.
+    /// The stub line is empty (`# stub: `): RubyGems raises on it.
     BrokenStub,
     /// The spec is indexed but its `full_gem_path` does not exist
     /// (not reported for default gems).
@@ -125,7 +125,7 @@ impl ScanError {
             ScanErrorKind::NonUtf8Path => format!("the gemspec path {p} is not UTF-8"),
             ScanErrorKind::InvalidUtf8 => format!("the stub header of {p} is not valid UTF-8"),
             ScanErrorKind::BrokenStub => {
-                format!("the stub line of {p} is not `# stub: name version platform require_paths`")
+                format!("the stub line of {p} is empty, not `# stub: name version platform require_paths`")
             }
             ScanErrorKind::MissingGemDir => format!("{p} has no gem directory"),
         }
@@ -294,8 +294,11 @@ impl Scanner<'_, '_> {
                 has_stub: false,
             };
         };
-        let version =
-            if version::is_correct(&stub.version) { stub.version.trim().replace('-', ".pre.") } else { "0".to_owned() };
+        let version = match &stub.version {
+            Some(v) if version::is_correct(v) => v.trim().replace('-', ".pre."),
+            Some(_) => "0".to_owned(),
+            None => String::new(), // Gem::Version.new(nil)
+        };
         let platform = Platform::parse(&stub.platform).to_string();
         let full_name = if platform == "ruby" {
             format!("{}-{version}", stub.name)
@@ -387,22 +390,23 @@ fn read_stub(buf: &mut Vec<u8>, path: &str) -> Result<Option<Stub>, ScanErrorKin
         return Err(ScanErrorKind::InvalidUtf8);
     };
     let extensions = line3.strip_prefix("# stub: ").is_some_and(|e| e.bytes().any(|b| b != 0));
+    // `Gem::StubSpecification::StubLine`: a short line still makes a
+    // stub (missing version: `""`, missing platform: ruby) whose require
+    // paths are its *last* field; only an empty one makes RubyGems raise.
     let parts = awk_split4(data);
-    if parts.len() < 4 {
-        return Err(ScanErrorKind::BrokenStub);
-    }
+    let Some(&last) = parts.last() else { return Err(ScanErrorKind::BrokenStub) };
     Ok(Some(Stub {
         name: parts[0].to_owned(),
-        version: parts[1].to_owned(),
-        platform: parts[2].to_owned(),
-        require_paths: parts[3].to_owned(),
+        version: parts.get(1).map(|v| (*v).to_owned()),
+        platform: parts.get(2).map_or("ruby", |p| *p).to_owned(),
+        require_paths: last.to_owned(),
         extensions,
     }))
 }
 
 struct Stub {
     name: String,
-    version: String,
+    version: Option<String>,
     platform: String,
     require_paths: String,
     extensions: bool,

@@ -4,6 +4,7 @@
 //! `cargo test` alone, fuzzed, and (later) cached: the magnus binding in
 //! `ext/fastbundle` converts one request in and one answer out.
 
+pub mod frozen;
 pub mod gem_dirs;
 pub mod lockfile;
 pub mod manpath;
@@ -12,6 +13,7 @@ pub mod plan;
 pub mod platform;
 pub mod redact;
 pub mod settings;
+pub mod source;
 pub mod version;
 
 pub use lockfile::{Lockfile, LockfileError, LockfileErrorKind, SourceKind, Span};

@@ -1,6 +1,7 @@
 # frozen_string_literal: true
 
 require_relative "loaded_spec"
+require_relative "path_source"
 require_relative "rubygems_integration"
 
 module FastBundle
@@ -19,14 +20,16 @@ module FastBundle
     end
 
     def request(groups)
+      sources = @definition.sources
       deps = @definition.dependencies.map do |d|
         [d.name, d.requirements, d.groups.map(&:to_s), d.should_include? ? true : false,
-         !d.source.nil?, d.force_ruby_platform ? true : false]
+         !d.source.nil?, d.force_ruby_platform ? true : false, d.source && sources.index(d.source)]
       end
       # BUNDLE_* as they were before the Gemfile ran: Bundler's Settings
       # copies them when first created, before it evaluates the Gemfile.
       FastBundle.environment_request(@gemfile, @lockfile).merge(
         "dependencies" => deps,
+        "sources" => sources.map { |s| source_row(s) },
         "optional_groups" => @definition.optional_groups.map(&:to_s),
         "groups" => groups.empty? ? nil : groups.map(&:to_s)
       )
@@ -61,6 +64,19 @@ module FastBundle
 
     private
 
+    # What the frozen check compares of a Gemfile source (Bundler's
+    # Source#== fields), as plain data; see ext/fastbundle/src/plan.rs.
+    def source_row(source)
+      case source.type
+      when :gem then ["gem", source.remotes, source.global?]
+      when :git
+        ["git", source.uri.to_s, source["ref"] || source["branch"] || source["tag"], source["branch"],
+         source["glob"] || Definition::Source::DEFAULT_GLOB, source["submodules"]&.to_s,
+         source["version"].to_s.strip.gsub("-", ".pre.")]
+      else ["path", source.expanded_path, source.path.to_s, source["version"], source["global"] ? true : false]
+      end
+    end
+
     # Bundler::Definition#validate_ruby!
     def validate_ruby!
       wanted = @definition.ruby_version
@@ -91,20 +107,18 @@ module FastBundle
     end
 
     # Path and git gems: Bundler evaluates their gemspecs on every boot (in
-    # the gem's directory), and so do we; without one, the gem is its lib/.
+    # the gem's directory), and so do we (PathSource).
     def evaluate_gemspec(spec)
-      glob = spec.gemspec_glob || "{,*,*/*}.gemspec"
-      found = Dir.glob(glob, base: spec.gemspec_dir).sort.each do |rel|
-        file = File.join(spec.gemspec_dir, rel)
-        loaded = Dir.chdir(File.dirname(file)) { Gem::Specification.load(file) }
-        raise GemspecError, "The gemspec at #{file} is not valid. Please fix it, then run `bundle install`." unless loaded
-        break loaded if loaded.name == spec.name
-      end
-      if found.is_a?(Gem::Specification)
-        spec.full_spec = found
-      else
-        spec.load_paths = [File.join(spec.gemspec_dir, "lib")]
-      end
+      @path_sources ||= {}
+      source = @path_sources[[spec.gemspec_dir, spec.gemspec_glob]] ||=
+        PathSource.new(spec.gemspec_dir, spec.gemspec_glob, @lockfile)
+      spec.full_spec = source.materialize(spec, @plan["path_dependencies"][spec.full_name], fake_version(spec))
+    end
+
+    # The exact version a Gemfile gives a path gem (`gem "x", "1.0", path:`).
+    def fake_version(spec)
+      dep = @definition.dependencies.find { |d| d.name == spec.name }
+      dep&.source && dep.source["name"] == spec.name ? dep.source["version"] : nil
     end
 
     def configure_gem_home_and_path

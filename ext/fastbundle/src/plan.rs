@@ -6,8 +6,10 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::thread::JoinHandle;
 
+use fastbundle_core::frozen::GemfileSource;
 use fastbundle_core::plan::{self, GemfileDependency, PlanError, Prefetched, Request};
 use fastbundle_core::settings::SettingsEnv;
+use fastbundle_core::source::{normalize_remote, Source};
 use magnus::{function, prelude::*, Error, IntoValue, RArray, RHash, RModule, Ruby, Value};
 
 use crate::{error, guard};
@@ -16,11 +18,47 @@ fn fetch<T: magnus::TryConvert>(hash: RHash, key: &str) -> Result<T, Error> {
     hash.fetch::<_, T>(key)
 }
 
+fn type_error(what: &str) -> Error {
+    Error::new(Ruby::get().expect("ruby").exception_type_error(), format!("plan request: bad {what}"))
+}
+
+/// A Gemfile source row built by runtime.rb:
+/// `["gem", remotes, global]`, `["git", uri, ref, branch, glob, submodules, version]`
+/// or `["path", expanded_path, shown, version, global]`.
+fn source_from(row: RArray) -> Result<GemfileSource, Error> {
+    let kind: String = row.entry(0)?;
+    Ok(match kind.as_str() {
+        "gem" => {
+            let remotes: Vec<String> = row.entry(1)?;
+            GemfileSource {
+                source: Source::Rubygems { remotes: remotes.iter().map(|r| normalize_remote(r)).collect() },
+                global: row.entry(2)?,
+            }
+        }
+        "git" => GemfileSource {
+            source: Source::Git {
+                uri: fastbundle_core::redact::redact(&row.entry::<String>(1)?).into_owned(),
+                reference: row.entry(2)?,
+                branch: row.entry(3)?,
+                glob: row.entry(4)?,
+                submodules: row.entry(5)?,
+                version: row.entry(6)?,
+            },
+            global: false,
+        },
+        "path" => GemfileSource {
+            source: Source::Path { expanded_path: row.entry(1)?, shown: row.entry(2)?, version: row.entry(3)? },
+            global: row.entry(4)?,
+        },
+        _ => return Err(type_error("source")),
+    })
+}
+
 fn request_from(hash: RHash) -> Result<Request, Error> {
     let deps: RArray = fetch(hash, "dependencies")?;
     let mut dependencies = Vec::with_capacity(deps.len());
     for d in deps.into_iter() {
-        let d = RArray::from_value(d).ok_or_else(|| Error::new(Ruby::get().expect("ruby").exception_type_error(), "dependency"))?;
+        let d = RArray::from_value(d).ok_or_else(|| type_error("dependency"))?;
         dependencies.push(GemfileDependency {
             name: d.entry(0)?,
             requirements: d.entry(1)?,
@@ -28,7 +66,13 @@ fn request_from(hash: RHash) -> Result<Request, Error> {
             should_include: d.entry(3)?,
             pinned: d.entry(4)?,
             force_ruby_platform: d.entry(5)?,
+            source: d.entry(6)?,
         });
+    }
+    let rows: RArray = fetch(hash, "sources")?;
+    let mut sources = Vec::with_capacity(rows.len());
+    for row in rows.into_iter() {
+        sources.push(source_from(RArray::from_value(row).ok_or_else(|| type_error("source"))?)?);
     }
     let user_home = fetch::<Option<String>>(hash, "user_home")?.map(std::path::PathBuf::from);
     let settings_env = |vars: RHash| -> Result<SettingsEnv, Error> {
@@ -45,6 +89,7 @@ fn request_from(hash: RHash) -> Result<Request, Error> {
         gemfile: fetch(hash, "gemfile")?,
         lockfile: fetch(hash, "lockfile")?,
         dependencies,
+        sources,
         optional_groups: fetch(hash, "optional_groups")?,
         groups: fetch(hash, "groups")?,
         settings_env: settings_env(fetch(hash, "env")?)?,
@@ -89,6 +134,18 @@ fn plan_to_ruby(ruby: &Ruby, plan: &plan::Plan) -> Result<RHash, Error> {
     out.aset("bundle_path", plan.bundle_path.as_str())?;
     out.aset("use_system_gems", plan.use_system_gems)?;
     out.aset("frozen", plan.frozen)?;
+    let path_deps = ruby.hash_new();
+    for (full_name, deps) in &plan.path_dependencies {
+        let list = ruby.ary_new_capa(deps.len());
+        for (name, reqs) in deps {
+            list.push(ruby.ary_new_from_values(&[
+                ruby.str_new(name).as_value(),
+                ruby.ary_from_iter(reqs.iter().map(|r| ruby.str_new(r))).as_value(),
+            ]))?;
+        }
+        path_deps.aset(full_name.as_str(), list)?;
+    }
+    out.aset("path_dependencies", path_deps)?;
     Ok(out)
 }
 
