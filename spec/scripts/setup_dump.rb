@@ -2,19 +2,22 @@
 
 # Run after `-rbundler/setup` or `-rfastbundle/setup` (or with SETUP_GROUPS
 # set, after calling the runtime's setup itself): prints JSON describing what
-# the process sees, for the setup parity spec to compare.
+# the process sees, for the setup parity specs to compare.
+#
+# SETUP_WITH        bundler | fastbundle: whose runtime this process uses
+# SETUP_GROUPS      a,b: call setup(:a, :b) here
+# SETUP_PATHS_ONLY  1: no setup at all; report root / default_gemfile /
+#                   default_lockfile / bundle_path and that asking for them
+#                   changed nothing, then exit
+# SETUP_PATHS       1: also report those paths after setup
+# SETUP_TWICE       1: call setup() again and report whether it returned the
+#                   same runtime and left $LOAD_PATH alone
+# OUTSIDE_GEMS      names to `require` and `gem` (expected to fail)
+# PROBE_GEMS        name[:requirement] to activate with Kernel#gem
+# REQUIRE_GEMS      features to require (expected to load), after the above
 require "json"
 
-if (groups = ENV["SETUP_GROUPS"])
-  groups = groups.split(",").map(&:to_sym)
-  if ENV["SETUP_WITH"] == "bundler"
-    require "bundler"
-    Bundler.setup(*groups)
-  else
-    require "fastbundle"
-    FastBundle.setup(*groups)
-  end
-end
+bundler = ENV["SETUP_WITH"] == "bundler"
 
 def attempt
   yield
@@ -23,16 +26,61 @@ rescue LoadError, StandardError => e
   "#{e.class}: #{e.message}"
 end
 
+# Bundler.root and friends, or FastBundle's, as strings (with their class).
+def paths_of(mod)
+  %i[root default_gemfile default_lockfile bundle_path].to_h do |m|
+    value = begin
+      v = mod.public_send(m)
+      [v.class.name, v.to_s]
+    rescue StandardError => e
+      [e.class.name.split("::").last, e.message]
+    end
+    [m.to_s, value]
+  end
+end
+
+if ENV["SETUP_PATHS_ONLY"]
+  before = [$LOAD_PATH.dup, Gem.loaded_specs.keys, ENV.to_h]
+  require bundler ? "bundler" : "fastbundle"
+  paths = paths_of(bundler ? Bundler : FastBundle)
+  after = [$LOAD_PATH.dup, Gem.loaded_specs.keys, ENV.to_h]
+  puts JSON.generate("paths" => paths, "unchanged" => before == after)
+  exit
+end
+
+if (groups = ENV["SETUP_GROUPS"])
+  groups = groups.split(",").map(&:to_sym)
+  if bundler
+    require "bundler"
+    Bundler.setup(*groups)
+  else
+    require "fastbundle"
+    FastBundle.setup(*groups)
+  end
+end
+
+runtime_module = bundler ? Bundler : FastBundle
+extra = {}
+extra["paths"] = paths_of(runtime_module) if ENV["SETUP_PATHS"]
+if ENV["SETUP_TWICE"]
+  load_path = $LOAD_PATH.dup
+  first = runtime_module.setup
+  second = runtime_module.setup
+  extra["setup_twice"] = { "same_runtime" => first.equal?(second), "load_path_unchanged" => $LOAD_PATH == load_path }
+end
+
 outside = ENV.fetch("OUTSIDE_GEMS", "").split(",")
 probe = ENV.fetch("PROBE_GEMS", "").split(",")
+inside = ENV.fetch("REQUIRE_GEMS", "").split(",")
 out = {
   "load_path" => $LOAD_PATH,
   "loaded_specs" => Gem.loaded_specs.values.map { |s| [s.name, s.version.to_s] }.sort,
   "require_outside" => outside.to_h { |g| [g, attempt { require g }] },
   "gem_outside" => outside.to_h { |g| [g, attempt { gem g }] },
   "gem_probe" => probe.to_h { |g| name, req = g.split(":"); [g, attempt { req ? gem(name, req) : gem(name) }] },
+  "require_inside" => inside.to_h { |g| [g, attempt { require g }] },
   "env" => ENV.to_h.select { |k, _| k =~ /\A(BUNDLE|BUNDLER|GEM_|RUBYOPT|RUBYLIB|PATH|MANPATH)/ },
   "specification_all" => Gem::Specification.all.map(&:name).uniq.sort,
   "marks" => $LOADED_GEMS_MARK || []
-}
+}.merge(extra)
 puts JSON.generate(out)

@@ -1,0 +1,47 @@
+# frozen_string_literal: true
+
+require "json"
+
+# Runs spec/scripts/setup_dump.rb twice in the same world with the same
+# environment — once after Bundler's setup, once after fastbundle's — and
+# compares what each process sees. Include it in a parity example group.
+module SetupParity
+  DUMP = File.join(ROOT_DIR, "spec/scripts/setup_dump.rb")
+
+  # The only ENV entries that legitimately differ: each tool puts its own
+  # setup file in RUBYOPT and its own lib dir in RUBYLIB.
+  OWN_ENV = %w[RUBYOPT RUBYLIB BUNDLER_ORIG_RUBYLIB BUNDLE_BIN_PATH].freeze
+
+  # [bundler_dump, fastbundle_dump]. With `require_setup` the dump runs after
+  # `-rbundler/setup` / `-rfastbundle/setup`; without, the dump script itself
+  # calls setup (SETUP_GROUPS) or only asks for paths (SETUP_PATHS_ONLY).
+  # `chdir` is relative to the world's app dir.
+  def dump_both(world, env: {}, require_setup: true, chdir: nil)
+    [["bundler", {}], ["fastbundle", { "RUBYLIB" => LIB_DIR }]].map do |tool, tool_env|
+      args = require_setup ? ["-r#{tool}/setup", DUMP] : [DUMP]
+      out, err, status = world.ruby(args, env: env.merge(tool_env).merge("SETUP_WITH" => tool),
+                                           allow_failure: true, chdir: chdir)
+      raise "#{tool} setup failed (#{status.exitstatus}): #{err}" unless status.success?
+
+      JSON.parse(out)
+    end
+  end
+
+  # Bundler's own lib dir and ours are the one expected difference.
+  def normalize(dump)
+    dump = dump.dup
+    dump["load_path"] = dump["load_path"].reject { |p| p.include?("/bundler-") || p == LIB_DIR }
+    dump["loaded_specs"] = dump["loaded_specs"].reject { |n, _| n == "bundler" }
+    dump["specification_all"] = dump["specification_all"] - ["bundler"]
+    dump["env"] = dump.fetch("env").reject { |k, _| OWN_ENV.include?(k) }
+    dump
+  end
+
+  # Compares two dumps key by key, so that a failure names what differs.
+  def expect_same_state(theirs, ours)
+    theirs = normalize(theirs)
+    ours = normalize(ours)
+    expect(ours.keys).to eq(theirs.keys)
+    theirs.each_key { |key| expect([key, ours[key]]).to eq([key, theirs[key]]) }
+  end
+end
