@@ -93,7 +93,8 @@ module FastBundle
       if found.is_a?(Gem::Specification)
         spec.full_spec = found
       else
-        spec.load_paths = [File.join(spec.gemspec_dir, "lib")]
+        # Bundler's stand-in spec: its gem dir is the source's expanded path.
+        spec.load_paths = [File.join(File.expand_path(spec.gemspec_dir), "lib")]
       end
     end
 

@@ -37,11 +37,18 @@ module SetupParity
     dump
   end
 
-  # Compares two dumps key by key, so that a failure names what differs.
+  # Compares two dumps key by key; a failure shows both sides of each key
+  # that differs, in full.
   def expect_same_state(theirs, ours)
     theirs = normalize(theirs)
     ours = normalize(ours)
-    expect(ours.keys).to eq(theirs.keys)
-    theirs.each_key { |key| expect([key, ours[key]]).to eq([key, theirs[key]]) }
+    aggregate_failures do
+      (theirs.keys | ours.keys).each do |key|
+        expect(ours[key]).to eq(theirs[key]), lambda {
+          "#{key} differs\n--- Bundler\n#{JSON.pretty_generate(theirs[key])}\n" \
+            "--- fastbundle\n#{JSON.pretty_generate(ours[key])}"
+        }
+      end
+    end
   end
 end
