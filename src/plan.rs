@@ -108,7 +108,6 @@ pub enum PlanError {
     PlatformUnsupported(String),
     GemNotFound(Vec<String>),
     GitNotCheckedOut { name: String, uri: String, dir: String },
-    BrokenInstall { full_name: String, reason: String },
 }
 
 impl PlanError {
@@ -121,7 +120,6 @@ impl PlanError {
             PlanError::PlatformUnsupported(_) => "ProductionError",
             PlanError::GemNotFound(_) => "GemNotFound",
             PlanError::GitNotCheckedOut { .. } => "GitError",
-            PlanError::BrokenInstall { .. } => "GemNotFound",
         }
     }
 
@@ -161,10 +159,6 @@ impl PlanError {
                 "The git source {} is not yet checked out (gem {name}, expected in {dir}).\n\
                  Please run `bundle install` before trying to start your application.",
                 redact(uri)
-            ),
-            PlanError::BrokenInstall { full_name, reason } => format!(
-                "The installed gem {full_name} is broken: {reason}.\nRun `gem pristine {}` or `bundle install` to repair it.",
-                full_name
             ),
         }
     }
@@ -365,14 +359,8 @@ pub fn plan(req: &Request) -> Result<Plan, PlanError> {
     }
 
     // Where installed gems live.
-    let bundle_path_setting = settings.path();
-    let use_system_gems = bundle_path_setting.use_system_gems();
-    let bundle_path: PathBuf = match &bundle_path_setting.explicit_path {
-        Some(p) if !use_system_gems => root.join(p).join(&req.ruby_scope),
-        Some(p) => root.join(p),
-        None => PathBuf::from(&req.gem_dir),
-    };
-    let bundle_path_str = bundle_path.to_string_lossy().into_owned();
+    let (bundle_path_str, use_system_gems) = bundle_path(req, &settings);
+    let bundle_path = PathBuf::from(&bundle_path_str);
     let gem_dirs: Vec<String> = if use_system_gems { req.gem_path.clone() } else { vec![bundle_path_str.clone()] };
     let dir_refs: Vec<&str> = gem_dirs.iter().map(String::as_str).collect();
     let index: GemIndex = gem_dirs::scan(&ScanRequest {
@@ -407,13 +395,11 @@ pub fn plan(req: &Request) -> Result<Plan, PlanError> {
                     platform::select_installed_variant(&pairs, version, &locked_platform, &local).map(|k| installed[k])
                 };
                 match found {
+                    // A spec whose gem dir is missing still counts, as for
+                    // RubyGems and Bundler: Debian's rubygems-integration
+                    // dirs hold specs only (e.g. sqlite3, whose files live in
+                    // vendor_ruby).
                     Some(s) => {
-                        if s.has_stub && !s.default_gem && !s.full_gem_path_exists {
-                            return Err(PlanError::BrokenInstall {
-                                full_name: s.full_name.clone(),
-                                reason: format!("its directory {} is missing", s.full_gem_path),
-                            });
-                        }
                         specs.push(PlannedSpec {
                             name: s.name.clone(),
                             version: s.version.clone(),
@@ -476,6 +462,46 @@ pub fn plan(req: &Request) -> Result<Plan, PlanError> {
     Ok(Plan { specs, groups, bundle_path: bundle_path_str, use_system_gems, frozen, gem_dirs })
 }
 
+/// `Bundler.bundle_path`: `Settings#path` (`<path>/<ruby scope>`, or the
+/// system gem dir `Gem.dir`) expanded from the root as `File.expand_path`
+/// expands it; and whether the bundle uses the system gems
+/// (`Settings::Path#use_system_gems?`).
+pub fn bundle_path(req: &Request, settings: &Settings) -> (String, bool) {
+    let setting = settings.path();
+    let use_system_gems = setting.use_system_gems();
+    let path = match &setting.explicit_path {
+        Some(p) if !use_system_gems => format!("{p}/{}", req.ruby_scope),
+        Some(p) => p.clone(),
+        None => req.gem_dir.clone(),
+    };
+    (expand_path(&path, Path::new(&req.root), req.settings_env.user_home.as_deref()), use_system_gems)
+}
+
+/// Ruby's `File.expand_path(path, base)` on Unix, without touching the file
+/// system: `~` and `~/…` start at the home dir, a relative path at BASE
+/// (itself absolute), `.` and `..` are resolved lexically (never above
+/// `/`), repeated and trailing slashes dropped.
+pub fn expand_path(path: &str, base: &Path, home: Option<&Path>) -> String {
+    let joined = match (path.strip_prefix('~'), home) {
+        (Some(rest), Some(home)) if rest.is_empty() || rest.starts_with('/') => {
+            format!("{}/{rest}", home.to_string_lossy())
+        }
+        _ if path.starts_with('/') => path.to_string(),
+        _ => format!("{}/{path}", base.to_string_lossy()),
+    };
+    let mut parts: Vec<&str> = Vec::new();
+    for part in joined.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    format!("/{}", parts.join("/"))
+}
+
 /// `SpecSet#sorted`: rake first, then a depth-first topological sort over
 /// specs in name order, each spec's dependencies visited in name order.
 fn sort_specs(specs: &mut Vec<PlannedSpec>, lock: &Lockfile, chosen: &[usize]) {
@@ -522,7 +548,23 @@ fn sort_specs(specs: &mut Vec<PlannedSpec>, lock: &Lockfile, chosen: &[usize]) {
 
 #[cfg(test)]
 mod tests {
-    use super::{git_checkout_name, same_requirements};
+    use super::{expand_path, git_checkout_name, same_requirements};
+    use std::path::Path;
+
+    #[test]
+    fn expand_path_is_ruby_file_expand_path() {
+        let base = Path::new("/w/app");
+        let home = Some(Path::new("/home/u"));
+        let x = |p: &str| expand_path(p, base, home);
+        assert_eq!(x("vendor/bundle/ruby/3.1.0"), "/w/app/vendor/bundle/ruby/3.1.0");
+        assert_eq!(x("../shared//bundle/./ruby/3.1.0"), "/w/shared/bundle/ruby/3.1.0");
+        assert_eq!(x("vendor/bundle/"), "/w/app/vendor/bundle");
+        assert_eq!(x("/abs/../x"), "/x");
+        assert_eq!(x("/../../x"), "/x");
+        assert_eq!(x("~/bundle/ruby/3.1.0"), "/home/u/bundle/ruby/3.1.0");
+        assert_eq!(x("~"), "/home/u");
+        assert_eq!(x("."), "/w/app");
+    }
 
     #[test]
     fn requirements_compare_like_gem_requirement() {
