@@ -6,7 +6,57 @@ require "spec_helper"
 # runs Bundler's setup and another fastbundle's, with the same environment,
 # and what they see must be the same — the whole $LOAD_PATH (but for each
 # tool's own lib dir), Gem.loaded_specs, isolation from installed gems
-# outside the bundle, Kernel#gem's messages and the ENV for child processes.
+# outside the bundle, Kernel#gem's messages and the ENV for child processes
+# (spec/support/setup_parity.rb, spec/scripts/setup_dump.rb).
+module WorldGems
+  # The big world: leaves shared by many, mids on leaves (and on mids),
+  # uppers on mids, group gems on top. Versions 1.0.0 unless built again
+  # (l-alpha 1.2.0 is locked through m-01's "~> 1.0", 2.0.0 only installed).
+  BIG_GRAPH = {
+    "l-alpha" => {}, "l_alpha" => {}, "lalpha" => {}, "l-beta" => {}, "l-gamma" => {}, "l-delta" => {},
+    "l-eps" => {}, "l-zeta" => {}, "l-eta" => {}, "l-theta" => {}, "l-iota" => {}, "l-kappa" => {},
+    "m-01" => { "l-alpha" => ["~> 1.0"], "l-beta" => [] },
+    "m-02" => { "l_alpha" => [], "l-gamma" => [">= 0.5"] },
+    "m-03" => { "lalpha" => [], "l-delta" => [], "l-alpha" => [] },
+    "m-04" => { "l-eps" => [], "l-zeta" => ["< 2", ">= 1"] },
+    "m-05" => { "l-eta" => [], "l-theta" => [], "l-beta" => [] },
+    "m-06" => { "l-iota" => [], "l-kappa" => [] },
+    "m-07" => { "l-gamma" => [], "l-eps" => [], "oldie" => ["~> 1.0"] },
+    "m-08" => { "l-zeta" => [], "multipath" => [] },
+    "m-09" => { "l-theta" => [], "dual" => [] },
+    "m-10" => { "l-iota" => [], "cext" => [] },
+    "m-11" => { "m-01" => [], "l-kappa" => [] },
+    "m-12" => { "m-04" => [], "m-06" => [] },
+    "u-1" => { "m-01" => [], "m-02" => [] },
+    "u-2" => { "m-03" => [], "m-04" => [], "l-alpha" => [] },
+    "u-3" => { "m-05" => [], "m-07" => [] },
+    "u-4" => { "m-08" => [], "m-09" => [] },
+    "u-5" => { "m-10" => [], "m-11" => [] },
+    "u-6" => { "m-12" => [], "m-02" => [] },
+    "u-7" => { "m-03" => [], "m-06" => [] },
+    "u-8" => { "m-05" => [], "m-11" => [], "pinold" => [] },
+    "t-runner" => { "u-5" => [], "l-eta" => [] },
+    "t_helper" => { "m-10" => [] },
+    "d-tools" => { "u-6" => [] },
+    "td-shared" => { "u-7" => [] },
+    "ci-report" => { "m-12" => [] },
+    "docs-only" => { "l-kappa" => [] },
+    "docs-gen" => { "docs-only" => [], "u-8" => [] }
+  }.freeze
+
+  # The conditions world: gems behind platforms, install_if and env, some
+  # with dependencies only they would pull in.
+  COND_GRAPH = {
+    "c-base" => {}, "c-shared" => {}, "c-ruby" => {}, "c-mri" => {}, "c-mri31" => {}, "c-mri30" => {},
+    "c-jdep2" => {}, "c-jdep" => { "c-jdep2" => [] }, "c-jruby" => { "c-jdep" => [] },
+    "c-windep" => {}, "c-win" => { "c-windep" => [] }, "c-jblock" => {},
+    "c-yesdep" => {}, "c-yes" => { "c-yesdep" => [], "c-shared" => [] },
+    "c-nodep2" => {}, "c-nodep" => { "c-nodep2" => [] }, "c-no" => { "c-nodep" => [], "c-shared" => [] },
+    "c-no2" => {}, "c-envdep" => {}, "c-env" => { "c-envdep" => [] }, "c-envval" => {}, "c-envre" => {},
+    "c-test" => { "c-base" => [] }
+  }.freeze
+end
+
 RSpec.describe "FastBundle.setup parity across worlds" do
   include SetupParity
 
@@ -19,8 +69,18 @@ RSpec.describe "FastBundle.setup parity across worlds" do
     @gem_repo ||= begin
       repo = World.tmpdir("world-gems")
       gems = File.join(repo, "gems")
-      GemFactory.build(gems, name: "ext-dep", version: "1.0.0")
-      GemFactory.build(gems, name: "outside", version: "1.0.0")
+      build = ->(name, version = "1.0.0", **opts) { GemFactory.build(gems, name: name, version: version, **opts) }
+      WorldGems::BIG_GRAPH.merge(WorldGems::COND_GRAPH).each { |name, deps| build.(name, deps: deps) }
+      %w[1.2.0 2.0.0].each { |v| build.("l-alpha", v) }
+      %w[1.0.0 1.5.0 2.1.0].each { |v| build.("oldie", v) }
+      %w[1.0.0 1.1.0].each { |v| build.("pinold", v) }
+      build.("multipath", require_paths: %w[lib ext_lib vendor/lib])
+      build.("dual")
+      build.("dual", platform: "x86_64-linux")
+      build.("cext", extension: true)
+      build.("cextmulti", extension: true, require_paths: %w[lib ext_lib])
+      build.("ext-dep")
+      build.("outside")
       repo
     end
   end
@@ -29,7 +89,107 @@ RSpec.describe "FastBundle.setup parity across worlds" do
     File.join(gem_repo, "gems", "#{full_name}.gem")
   end
 
-  # Path and git gems with C extensions and several require paths. Bundler
+  # Installs .gem files of the server into the world's GEM_HOME with plain
+  # `gem install`, beside (not in) the bundle.
+  def self.gem_install(world, *full_names)
+    world.gem("install", "--local", "--no-document", "--ignore-dependencies", *full_names.map { |g| gem_file(g) })
+  end
+
+  def names(dump)
+    dump["loaded_specs"].map(&:first)
+  end
+
+  # What a selection must (and must not) load, so that an example cannot
+  # pass by both tools doing nothing.
+  def expect_selection(dump, present, absent)
+    expect(names(dump)).to include(*present)
+    expect(names(dump)).not_to include(*absent)
+  end
+
+  # 1. A world of 45 locked gems installed by `bundle install` from the gem
+  # server: shared dependencies, older versions locked while newer ones are
+  # installed, several require paths, ruby and x86_64-linux variants of one
+  # gem, C extensions compiled at install, six groups (one optional).
+  describe "a 45-gem world from the gem server" do
+    def self.world
+      World.cached(:big) do |w|
+        w.gemfile(<<~G)
+          source "#{server.url}"
+          gem "u-1"
+          gem "u-2"
+          gem "u-3"
+          gem "u-4"
+          gem "oldie", ">= 1.0"
+          gem "pinold", "1.0.0"
+          gem "cextmulti"
+          group :test do
+            gem "t-runner"
+            gem "t_helper"
+          end
+          group :development do
+            gem "d-tools"
+          end
+          group :test, :development do
+            gem "td-shared"
+          end
+          group :ci do
+            gem "ci-report"
+          end
+          group :docs, optional: true do
+            gem "docs-gen"
+          end
+        G
+        w.bundle("lock", "--add-platform", "ruby")
+        w.bundle("install", env: { "BUNDLE_WITH" => "docs" })
+        # Beside the bundle, not in it: newer versions, the other variant.
+        gem_install(w, "l-alpha-2.0.0", "oldie-1.0.0", "oldie-2.1.0", "pinold-1.1.0", "dual-1.0.0", "outside-1.0.0")
+      end
+    end
+
+    let(:world) { self.class.world }
+
+    let(:probes) do
+      { "OUTSIDE_GEMS" => "outside,docs-only",
+        "PROBE_GEMS" => "l-alpha,l-alpha:>= 2,oldie:= 2.1.0,oldie:~> 1.5,pinold:1.1.0,dual,json,outside,docs-gen",
+        "REQUIRE_GEMS" => "u-1,u-4,cext,cextmulti,cextmulti_ext_lib,multipath_ext_lib,multipath_lib,dual,l-alpha" }
+    end
+
+    it "is the world it claims to be" do
+      lock = world.lockfile
+      expect(lock.scan(/^    \S/).size).to eq(46) # 45 gems, dual twice
+      expect(lock).to include("dual (1.0.0)\n", "dual (1.0.0-x86_64-linux)\n", "l-alpha (1.2.0)", "oldie (1.5.0)")
+      theirs, ours = dump_both(world, env: probes)
+      expect_same_state(theirs, ours)
+      locked = lock.scan(/^    (\S+) /).flatten.uniq
+      expect((names(ours) & locked).size).to eq(42) # not docs-gen, docs-only, u-8: optional group only
+      expect(ours["loaded_specs"]).to include(["l-alpha", "1.2.0"], ["oldie", "1.5.0"], ["pinold", "1.0.0"])
+      expect(ours["require_inside"].values).to all(eq("ok"))
+      expect(ours["marks"]).to include("dual-1.0.0-x86_64-linux", "cextmulti-1.0.0:ext_lib", "multipath-1.0.0:vendor/lib")
+      expect(ours["gem_probe"]["oldie:= 2.1.0"]).to include("can't activate oldie (= 2.1.0), already activated oldie-1.5.0")
+      expect(ours["require_outside"]["outside"]).to start_with("LoadError")
+    end
+
+    [
+      ["setup(:default)", { "SETUP_GROUPS" => "default" }, %w[u-1 cextmulti dual], %w[t-runner d-tools ci-report docs-gen]],
+      ["setup(:test)", { "SETUP_GROUPS" => "test" }, %w[t-runner td-shared u-5], %w[u-1 d-tools ci-report]],
+      ["setup(:default, :test, :development)", { "SETUP_GROUPS" => "default,test,development" },
+       %w[u-1 t-runner d-tools td-shared], %w[ci-report docs-gen]],
+      ["setup(:docs), the optional group", { "SETUP_GROUPS" => "docs" }, %w[docs-gen docs-only u-8], %w[u-1 t-runner]],
+      ["with docs", { "BUNDLE_WITH" => "docs" }, %w[docs-gen ci-report t-runner], []],
+      ["without test:development, with docs", { "BUNDLE_WITHOUT" => "test:development", "BUNDLE_WITH" => "docs" },
+       %w[docs-gen ci-report u-1], %w[t-runner d-tools td-shared]],
+      ["without 'ci development'", { "BUNDLE_WITHOUT" => "ci development" }, %w[t-runner td-shared],
+       %w[ci-report d-tools docs-gen]]
+    ].each do |label, env, present, absent|
+      it "#{label}: the same process state" do
+        theirs, ours = dump_both(world, env: probes.merge(env), require_setup: !env.key?("SETUP_GROUPS"))
+        expect_same_state(theirs, ours)
+        expect_selection(ours, present, absent)
+      end
+    end
+  end
+
+  # 5. # Path and git gems with C extensions and several require paths. Bundler
   # puts their extension dirs on the load path: for a git gem
   # <bundle path>/bundler/gems/extensions/<platform>/<api>/<repo>-<rev12>
   # (built at install), for a path gem RubyGems' own extension dir beside
@@ -71,18 +231,17 @@ RSpec.describe "FastBundle.setup parity across worlds" do
     end
   end
 
-  EXT_PROBES = {
-    "OUTSIDE_GEMS" => "outside",
-    "PROBE_GEMS" => "gext,gext:>= 1,pext,outside",
-    # pext's extension is never built, so only its Ruby parts are required.
-    "REQUIRE_GEMS" => "gext,gext_ext_lib,monoext,monopaths,monopaths_lib,ppaths_.,ppaths_lib,pext_ext_lib,pshared,nospec"
-  }.freeze
-
   shared_examples "path and git gems with extensions" do |vendor|
     let(:world) { self.class.ext_world(vendor ? :ext_vendor : :ext_system, vendor: vendor) }
+    let(:probes) do
+      { "OUTSIDE_GEMS" => "outside",
+        "PROBE_GEMS" => "gext,gext:>= 1,pext,outside",
+        # pext's extension is never built: only its Ruby parts are required.
+        "REQUIRE_GEMS" => "gext,gext_ext_lib,monoext,monopaths,monopaths_lib,ppaths_.,ppaths_lib,pext_ext_lib,pshared,nospec" }
+    end
 
     it "puts the same extension and require-path dirs on $LOAD_PATH, and the git extensions load" do
-      theirs, ours = dump_both(world, env: EXT_PROBES)
+      theirs, ours = dump_both(world, env: probes)
       expect_same_state(theirs, ours)
       expect(theirs["require_inside"].values).to all(eq("ok"))
       ext_dirs = theirs["load_path"].grep(%r{/extensions/})
