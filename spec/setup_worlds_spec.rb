@@ -189,7 +189,131 @@ RSpec.describe "FastBundle.setup parity across worlds" do
     end
   end
 
-  # 5. # Path and git gems with C extensions and several require paths. Bundler
+  # 2. A `file://` source: a `gem generate_index` repository on disk, and a
+  # source block for the gem server beside it.
+  describe "a file:// source" do
+    def self.world
+      World.cached(:file_source) do |w|
+        repo = World.tmpdir("file-repo")
+        gems = File.join(repo, "gems")
+        GemFactory.build(gems, name: "f-app", version: "1.0.0", deps: { "f-lib" => ["~> 1.0"], "f-plat" => [] })
+        %w[1.0.0 1.1.0 2.0.0].each { |v| GemFactory.build(gems, name: "f-lib", version: v) }
+        GemFactory.build(gems, name: "f-plat", version: "0.1.0")
+        GemFactory.build(gems, name: "f-plat", version: "0.1.0", platform: "x86_64-linux")
+        GemFactory.build(gems, name: "f-paths", version: "0.1.0", require_paths: %w[lib extra])
+        GemFactory.run!(["gem", "generate_index", "--norc", "--quiet", "--directory", repo], chdir: repo)
+        w.gemfile(<<~G)
+          source "file://#{repo}"
+          gem "f-app"
+          source "#{server.url}" do
+            gem "l-beta"
+          end
+          group :test do
+            gem "f-paths"
+          end
+        G
+        w.bundle("install")
+        w.gem("install", "--local", "--no-document", File.join(gems, "f-lib-2.0.0.gem"), gem_file("outside-1.0.0"))
+      end
+    end
+
+    let(:world) { self.class.world }
+    let(:probes) do
+      { "OUTSIDE_GEMS" => "outside", "PROBE_GEMS" => "f-lib,f-lib:>= 2,l-beta,outside",
+        "REQUIRE_GEMS" => "f-app,f-plat,l-beta" }
+    end
+
+    it "bundler/setup: the same process state" do
+      expect(world.lockfile).to include("remote: file://", "f-lib (1.1.0)", "f-plat (0.1.0-x86_64-linux)")
+      theirs, ours = dump_both(world, env: probes)
+      expect_same_state(theirs, ours)
+      expect_selection(ours, %w[f-app f-lib f-plat f-paths l-beta], [])
+      expect(ours["marks"]).to include("f-plat-0.1.0-x86_64-linux")
+    end
+
+    it "setup(:default): the same process state" do
+      theirs, ours = dump_both(world, env: probes.merge("SETUP_GROUPS" => "default"), require_setup: false)
+      expect_same_state(theirs, ours)
+      expect_selection(ours, %w[f-app l-beta], %w[f-paths])
+    end
+  end
+
+  # 3. The Gemfile's conditions: platforms (option and block, version
+  # forms), install_if (block and option) and env blocks (name, value,
+  # pattern). Platforms java and x64-mingw32 are locked too, so the gems
+  # only those platforms use — and their dependencies — are in the
+  # lockfile; install_if/env gems are locked whatever they say. None of the
+  # excluded gems, nor what only they depend on, may be set up.
+  describe "platforms, install_if and env conditions" do
+    def self.world
+      World.cached(:conditions) do |w|
+        w.gemfile(<<~'G'.sub("SERVER", server.url))
+          source "SERVER"
+          gem "c-base"
+          gem "c-ruby", platforms: :ruby
+          gem "c-mri", platforms: [:mri, :jruby]
+          gem "c-mri31", platform: :mri_31
+          gem "c-mri30", platforms: :mri_30
+          gem "c-jruby", platforms: :jruby
+          gem "c-win", platforms: [:mingw, :x64_mingw, :mswin, :mswin64]
+          platforms :jruby, :truffleruby do
+            gem "c-jblock"
+          end
+          install_if -> { true } do
+            gem "c-yes"
+          end
+          install_if -> { false } do
+            gem "c-no"
+          end
+          gem "c-no2", install_if: -> { RUBY_ENGINE == "jruby" }
+          env "FBW_FLAG" do
+            gem "c-env"
+          end
+          env "FBW_MODE" => "fast" do
+            gem "c-envval"
+          end
+          env "FBW_MODE" => /\Asl/ do
+            gem "c-envre"
+          end
+          group :test do
+            gem "c-test", platforms: :mri
+          end
+        G
+        w.bundle("lock", "--add-platform", "java", "x64-mingw32")
+        # Two installs, so that both env-selected variants are installed.
+        w.bundle("install", env: { "FBW_FLAG" => "1", "FBW_MODE" => "fast" })
+        w.bundle("install", env: { "FBW_MODE" => "slow" })
+        gem_install(w, "outside-1.0.0")
+      end
+    end
+
+    let(:world) { self.class.world }
+    let(:probes) do
+      { "OUTSIDE_GEMS" => "outside,c-no,c-nodep,c-jruby", "PROBE_GEMS" => "c-base,c-no,c-jdep,c-env,outside" }
+    end
+    let(:never) { %w[c-mri30 c-jruby c-jdep c-jdep2 c-win c-windep c-jblock c-no c-nodep c-nodep2 c-no2] }
+
+    it "locks what the conditions exclude" do
+      expect(world.lockfile).to include("c-jruby (1.0.0)", "c-jdep2 (1.0.0)", "c-windep (1.0.0)", "c-nodep2 (1.0.0)",
+                                        "c-no2 (1.0.0)", "c-envre (1.0.0)")
+    end
+
+    [
+      ["FBW_FLAG set, FBW_MODE=fast", { "FBW_FLAG" => "1", "FBW_MODE" => "fast" },
+       %w[c-base c-ruby c-mri c-mri31 c-yes c-yesdep c-shared c-env c-envdep c-envval c-test], %w[c-envre]],
+      ["FBW_MODE=slow", { "FBW_MODE" => "slow" }, %w[c-envre c-yes], %w[c-env c-envdep c-envval]],
+      ["no condition variables", {}, %w[c-base c-yes c-shared], %w[c-env c-envval c-envre]],
+      ["setup(:test) with FBW_FLAG", { "SETUP_GROUPS" => "test", "FBW_FLAG" => "1" }, %w[c-test c-base], %w[c-env c-yes]]
+    ].each do |label, env, present, absent|
+      it "#{label}: the same process state" do
+        theirs, ours = dump_both(world, env: probes.merge(env), require_setup: !env.key?("SETUP_GROUPS"))
+        expect_same_state(theirs, ours)
+        expect_selection(ours, present, absent + never)
+      end
+    end
+  end
+
+  # 5. Path and git gems with C extensions and several require paths. Bundler
   # puts their extension dirs on the load path: for a git gem
   # <bundle path>/bundler/gems/extensions/<platform>/<api>/<repo>-<rev12>
   # (built at install), for a path gem RubyGems' own extension dir beside

@@ -44,11 +44,16 @@ module SetupParity
     ours = normalize(ours)
     aggregate_failures do
       (theirs.keys | ours.keys).each do |key|
-        expect(ours[key]).to eq(theirs[key]), lambda {
-          "#{key} differs\n--- Bundler\n#{JSON.pretty_generate(theirs[key])}\n" \
-            "--- fastbundle\n#{JSON.pretty_generate(ours[key])}"
-        }
+        expect(ours[key]).to eq(theirs[key]), -> { state_diff(key, theirs[key], ours[key]) }
       end
     end
+  end
+
+  def state_diff(key, theirs, ours)
+    message = "#{key} differs\n"
+    if theirs.is_a?(Array) && ours.is_a?(Array) || theirs.is_a?(Hash) && ours.is_a?(Hash)
+      message += "only Bundler's: #{(theirs.to_a - ours.to_a).inspect}\nonly ours: #{(ours.to_a - theirs.to_a).inspect}\n"
+    end
+    "#{message}--- Bundler\n#{JSON.pretty_generate(theirs)}\n--- fastbundle\n#{JSON.pretty_generate(ours)}"
   end
 end
