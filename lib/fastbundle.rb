@@ -1,5 +1,6 @@
 # frozen_string_literal: true
 
+require "pathname" # Bundler loads it too: both leave its default gem activated
 require_relative "fastbundle/version"
 require_relative "fastbundle/errors"
 
@@ -85,7 +86,6 @@ module FastBundle
 
     def default_gemfile
       gemfile = find_gemfile or raise GemfileNotFound, "Could not locate Gemfile"
-      require "pathname"
       Pathname.new(gemfile).expand_path
     end
 
@@ -105,14 +105,12 @@ module FastBundle
       default_gemfile.dirname
     rescue GemfileNotFound
       bundle_dir = find_bundle_dir or raise GemfileNotFound, "Could not locate Gemfile or .bundle/ directory"
-      require "pathname"
       Pathname.new(File.dirname(bundle_dir))
     end
 
     # Where `bundle install` put (and setup looks for) the bundle's gems:
     # Bundler.bundle_path, which sets nothing up.
     def bundle_path
-      require "pathname"
       return Pathname.new(@setup.plan["bundle_path"]) if @setup
 
       request = {

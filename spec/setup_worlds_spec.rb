@@ -313,6 +313,164 @@ RSpec.describe "FastBundle.setup parity across worlds" do
     end
   end
 
+  # 4. Debian's system gems: Rails 6.1 and friends from Debian packages
+  # (rubygems-integration dirs, some holding only specifications, default
+  # and bundled gems), resolved with `bundle install --local`, plus a gem
+  # `gem install`ed into GEM_HOME from the gem server.
+  describe "Debian's system gems" do
+    def self.world
+      World.cached(:debian, system_gems: true) do |w|
+        w.gem("install", "--no-document", "--clear-sources", "--source", server.url, "l-beta", "outside")
+        w.gemfile(<<~G)
+          source "https://rubygems.org"
+          gem "rails", "~> 6.1"
+          gem "sqlite3"
+          gem "nokogiri"
+          gem "rack"
+          gem "bootsnap", require: false
+          gem "json"
+          source "#{server.url}" do
+            gem "l-beta"
+          end
+          group :test do
+            gem "rspec"
+            gem "minitest"
+          end
+          group :development, optional: true do
+            gem "xmlrpc"
+          end
+        G
+        w.bundle("install", "--local")
+        # Local settings of another app dir, for BUNDLE_APP_CONFIG.
+        w.file("../sysconf/config", %(---\nBUNDLE_PATH__SYSTEM: "true"\n))
+      end
+    end
+
+    let(:world) { self.class.world }
+    let(:probes) do
+      { "OUTSIDE_GEMS" => "outside,multi_json", "PROBE_GEMS" => "rack,rack:>= 3,racc,json,multi_json,outside,xmlrpc" }
+    end
+
+    it "bundler/setup, requiring Rails: the same process state" do
+      expect(world.lockfile).to include("rails (6.1", "racc (1.6.2)", "sqlite3 (1.4.2)", "remote: #{self.class.server.url}/")
+      theirs, ours = dump_both(world, env: probes.merge("REQUIRE_GEMS" => "rails/all,sqlite3,nokogiri,l-beta"))
+      expect_same_state(theirs, ours)
+      expect(ours["require_inside"].values).to all(eq("ok"))
+      expect_selection(ours, %w[rails railties rspec-core minitest sqlite3 l-beta racc], %w[xmlrpc])
+    end
+
+    [
+      ["setup(:default)", { "SETUP_GROUPS" => "default" }, %w[rails l-beta], %w[rspec-core]],
+      ["setup(:test)", { "SETUP_GROUPS" => "test" }, %w[rspec-core minitest], %w[rails]],
+      ["with development", { "BUNDLE_WITH" => "development" }, %w[xmlrpc rails], []],
+      ["path.system from the environment", { "BUNDLE_PATH__SYSTEM" => "true" }, %w[rails], []],
+      # Local settings win over the environment's BUNDLE_PATH.
+      ["path.system in BUNDLE_APP_CONFIG, BUNDLE_PATH in the environment",
+       { "BUNDLE_APP_CONFIG" => "../sysconf", "BUNDLE_PATH" => "vendor/bundle" }, %w[rails], []]
+    ].each do |label, env, present, absent|
+      it "#{label}: the same process state" do
+        theirs, ours = dump_both(world, env: probes.merge(env), require_setup: !env.key?("SETUP_GROUPS"))
+        expect_same_state(theirs, ours)
+        expect_selection(ours, present, absent)
+      end
+    end
+  end
+
+  # `path` set: GEM_PATH is dropped, so of the system's gems only the
+  # default gems remain (racc 1.6.0, not Debian's newer 1.6.2).
+  describe "vendor/bundle beside Debian's default gems" do
+    def self.world
+      World.cached(:vendor_defaults, system_gems: true) do |w|
+        w.gemfile(<<~G)
+          source "#{server.url}"
+          gem "l-gamma"
+          gem "json"
+          gem "racc"
+          gem "stringio"
+        G
+        w.config("path", "vendor/bundle")
+        w.bundle("install")
+        gem_install(w, "outside-1.0.0")
+      end
+    end
+
+    it "bundler/setup: the same process state" do
+      world = self.class.world
+      expect(world.lockfile).to include("racc (1.6.0)", "json (2.6.1)")
+      probes = { "OUTSIDE_GEMS" => "outside", "PROBE_GEMS" => "racc,racc:= 1.6.2,json,rack,outside",
+                 "REQUIRE_GEMS" => "l-gamma,racc,json,stringio" }
+      theirs, ours = dump_both(world, env: probes)
+      expect_same_state(theirs, ours)
+      expect(ours["env"]["GEM_HOME"]).to end_with("app/vendor/bundle/ruby/#{RbConfig::CONFIG["ruby_version"]}")
+      expect(ours["loaded_specs"]).to include(["racc", "1.6.0"], ["l-gamma", "1.0.0"])
+    end
+  end
+
+  # 6. FastBundle.root / default_gemfile / default_lockfile / bundle_path
+  # against Bundler's namesakes: gems.rb naming, a subdirectory, a
+  # BUNDLE_GEMFILE elsewhere, bundle paths relative, with "..", "~" and
+  # deployment, no Gemfile but a .bundle/ dir, nothing at all. Asking
+  # changes nothing in the process; after setup, the answers are the same
+  # and a second setup() is the first one.
+  describe "root, default_gemfile, default_lockfile, bundle_path and a second setup" do
+    def self.world
+      World.cached(:paths) do |w|
+        w.file("gems.rb", %(source "#{server.url}"\ngem "l-beta"\n))
+        w.bundle("install")
+        FileUtils.mkdir_p(w.path("sub/deeper"))
+        # Another app, with its bundle in ../shared/bundle and a git gem.
+        git_dir = File.join(World.tmpdir("git-paths"), "gpaths")
+        GemFactory.git_repo(git_dir, name: "gpaths", version: "0.1.0", deps: { "l-gamma" => [] })
+        other = { "BUNDLE_GEMFILE" => w.file("../other/Gemfile", <<~G) }
+          source "#{server.url}"
+          gem "l-delta"
+          gem "gpaths", git: "#{git_dir}"
+        G
+        w.bundle("config", "set", "--local", "path", "../shared/bundle", env: other)
+        w.bundle("install", env: other)
+        FileUtils.mkdir_p(w.path("../bare/.bundle"))
+        FileUtils.mkdir_p(w.path("../bare/inner"))
+      end
+    end
+
+    let(:world) { self.class.world }
+
+    [
+      ["the app dir (gems.rb)", nil, {}],
+      ["a subdirectory", "sub/deeper", {}],
+      ["BUNDLE_GEMFILE relative to a subdirectory", "sub/deeper", { "BUNDLE_GEMFILE" => "../../../other/Gemfile" }],
+      ["BUNDLE_PATH=vendor/bundle", nil, { "BUNDLE_PATH" => "vendor/bundle" }],
+      ["BUNDLE_PATH with .. and a trailing slash", nil, { "BUNDLE_PATH" => "../shared/./bundle/" }],
+      ["BUNDLE_PATH under ~", nil, { "BUNDLE_PATH" => "~/bundle" }],
+      ["BUNDLE_DEPLOYMENT", "sub", { "BUNDLE_DEPLOYMENT" => "true" }],
+      ["only a .bundle/ dir above", "../bare/inner", {}],
+      ["neither Gemfile nor .bundle/", "../home", {}]
+    ].each do |label, chdir, env|
+      it "#{label}: the same answers, nothing set up" do
+        theirs, ours = dump_both(world, env: env.merge("SETUP_PATHS_ONLY" => "1"), require_setup: false, chdir: chdir)
+        expect(ours).to eq(theirs)
+        expect(ours["unchanged"]).to be(true)
+      end
+    end
+
+    it "answers the same after setup from a subdirectory; a second setup() is the first" do
+      env = { "SETUP_PATHS" => "1", "SETUP_TWICE" => "1", "REQUIRE_GEMS" => "l-beta" }
+      theirs, ours = dump_both(world, env: env, chdir: "sub/deeper")
+      expect_same_state(theirs, ours)
+      expect(ours["paths"]["default_lockfile"]).to eq(["Pathname", world.path("gems.locked")])
+      expect(ours["setup_twice"]).to eq("same_runtime" => true, "load_path_unchanged" => true)
+    end
+
+    it "sets up the app BUNDLE_GEMFILE names, whose bundle path has a '..'" do
+      env = { "BUNDLE_GEMFILE" => "../other/Gemfile", "SETUP_PATHS" => "1", "SETUP_TWICE" => "1",
+              "REQUIRE_GEMS" => "l-delta,gpaths" }
+      theirs, ours = dump_both(world, env: env)
+      expect_same_state(theirs, ours)
+      expect(ours["require_inside"].values).to all(eq("ok"))
+      expect(ours["paths"]["bundle_path"]).to eq(["Pathname", File.join(world.root, "shared/bundle/ruby", RbConfig::CONFIG["ruby_version"])])
+    end
+  end
+
   # 5. Path and git gems with C extensions and several require paths. Bundler
   # puts their extension dirs on the load path: for a git gem
   # <bundle path>/bundler/gems/extensions/<platform>/<api>/<repo>-<rev12>

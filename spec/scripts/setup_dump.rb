@@ -6,9 +6,9 @@
 #
 # SETUP_WITH        bundler | fastbundle: whose runtime this process uses
 # SETUP_GROUPS      a,b: call setup(:a, :b) here
-# SETUP_PATHS_ONLY  1: no setup at all; report root / default_gemfile /
-#                   default_lockfile / bundle_path and that asking for them
-#                   changed nothing, then exit
+# SETUP_PATHS_ONLY  1: no setup at all; load the library, report root /
+#                   default_gemfile / default_lockfile / bundle_path and that
+#                   asking for them changed nothing, then exit
 # SETUP_PATHS       1: also report those paths after setup
 # SETUP_TWICE       1: call setup() again and report whether it returned the
 #                   same runtime and left $LOAD_PATH alone
@@ -40,8 +40,8 @@ def paths_of(mod)
 end
 
 if ENV["SETUP_PATHS_ONLY"]
-  before = [$LOAD_PATH.dup, Gem.loaded_specs.keys, ENV.to_h]
   require bundler ? "bundler" : "fastbundle"
+  before = [$LOAD_PATH.dup, Gem.loaded_specs.keys, ENV.to_h]
   paths = paths_of(bundler ? Bundler : FastBundle)
   after = [$LOAD_PATH.dup, Gem.loaded_specs.keys, ENV.to_h]
   puts JSON.generate("paths" => paths, "unchanged" => before == after)
