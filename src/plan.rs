@@ -435,7 +435,8 @@ pub fn plan(req: &Request) -> Result<Plan, PlanError> {
                     }
                     checkout
                 } else {
-                    root.join(remote)
+                    // Source::Path#expanded_path: "../x" resolved from the root.
+                    PathBuf::from(expand_path(remote, root, req.settings_env.user_home.as_deref()))
                 };
                 let dir = dir.to_string_lossy().into_owned();
                 specs.push(PlannedSpec {

@@ -104,3 +104,31 @@ fn a_spec_whose_gem_dir_is_missing_still_counts() {
         vec![app.path("gem_home/gems/alpha-1.0.0/lib"), app.path("specs_only/gems/beta-2.0.0/lib")]
     );
 }
+
+#[test]
+fn a_path_gem_lives_at_its_expanded_path() {
+    let app = App::new();
+    app.write(
+        "app/Gemfile.lock",
+        "PATH\n  remote: ../shared/./pgem/\n  specs:\n    pgem (0.1.0)\n\nGEM\n  remote: https://rubygems.org/\n  specs:\n\n\
+         PLATFORMS\n  x86_64-linux\n\nDEPENDENCIES\n  pgem!\n\nBUNDLED WITH\n   2.3.15\n",
+    );
+    let mut req = app.request(&["pgem"], &[]);
+    req.dependencies[0].pinned = true;
+    let plan = plan(&req).expect("plan");
+    let spec = &plan.specs[0];
+    assert_eq!(spec.full_gem_path, app.path("shared/pgem"));
+    assert_eq!(spec.gemspec_dir.as_deref(), Some(app.path("shared/pgem").as_str()));
+}
+
+#[test]
+fn the_bundle_path_is_expanded_from_the_root() {
+    let app = App::new();
+    app.write("app/Gemfile.lock", LOCK_AB);
+    app.install("shared/bundle/ruby/3.1.0", "alpha", "1.0.0", true);
+    app.install("shared/bundle/ruby/3.1.0", "beta", "2.0.0", true);
+    let plan = app.plan(&["alpha"], &[("BUNDLE_PATH", "../shared//bundle/")]).expect("plan");
+    assert_eq!(plan.bundle_path, app.path("shared/bundle/ruby/3.1.0"));
+    assert!(!plan.use_system_gems);
+    assert_eq!(plan.load_paths()[0], app.path("shared/bundle/ruby/3.1.0/gems/alpha-1.0.0/lib"));
+}

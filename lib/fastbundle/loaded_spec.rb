@@ -49,8 +49,11 @@ module FastBundle
       to_spec.require_paths
     end
 
+    # A default gem's gem_dir is the full gemspec's (Bundler's stub hands
+    # it on): under its spec's own base dir, which on Debian is not the
+    # base of its full_gem_path.
     def gem_dir
-      @full_gem_path
+      @default_gem ? to_spec.gem_dir : @full_gem_path
     end
 
     def activated?

@@ -93,8 +93,7 @@ module FastBundle
       if found.is_a?(Gem::Specification)
         spec.full_spec = found
       else
-        # Bundler's stand-in spec: its gem dir is the source's expanded path.
-        spec.load_paths = [File.join(File.expand_path(spec.gemspec_dir), "lib")]
+        spec.load_paths = [File.join(spec.gemspec_dir, "lib")]
       end
     end
 

@@ -75,6 +75,8 @@ inside = ENV.fetch("REQUIRE_GEMS", "").split(",")
 out = {
   "load_path" => $LOAD_PATH,
   "loaded_specs" => Gem.loaded_specs.values.map { |s| [s.name, s.version.to_s] }.sort,
+  # Where each gem lives, as Rails and others ask (full_gem_path, gem_dir).
+  "loaded_spec_dirs" => Gem.loaded_specs.values.map { |s| [s.name, s.full_gem_path, s.gem_dir] }.sort,
   "require_outside" => outside.to_h { |g| [g, attempt { require g }] },
   "gem_outside" => outside.to_h { |g| [g, attempt { gem g }] },
   "gem_probe" => probe.to_h { |g| name, req = g.split(":"); [g, attempt { req ? gem(name, req) : gem(name) }] },

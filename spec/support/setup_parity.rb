@@ -8,9 +8,11 @@ require "json"
 module SetupParity
   DUMP = File.join(ROOT_DIR, "spec/scripts/setup_dump.rb")
 
-  # The only ENV entries that legitimately differ: each tool puts its own
-  # setup file in RUBYOPT and its own lib dir in RUBYLIB.
-  OWN_ENV = %w[RUBYOPT RUBYLIB BUNDLER_ORIG_RUBYLIB BUNDLE_BIN_PATH].freeze
+  # The ENV entries that legitimately differ: each tool puts its own lib dir
+  # in RUBYLIB (fastbundle's child already has it there). RUBYOPT differs
+  # only in which setup file it requires.
+  OWN_ENV = %w[RUBYLIB BUNDLER_ORIG_RUBYLIB].freeze
+  SETUP_REQUIRE = %r{-r\S*/(?:bundler|fastbundle)/setup(?:\.rb)?(?=\s|\z)}.freeze
 
   # [bundler_dump, fastbundle_dump]. With `require_setup` the dump runs after
   # `-rbundler/setup` / `-rfastbundle/setup`; without, the dump script itself
@@ -32,8 +34,11 @@ module SetupParity
     dump = dump.dup
     dump["load_path"] = dump["load_path"].reject { |p| p.include?("/bundler-") || p == LIB_DIR }
     dump["loaded_specs"] = dump["loaded_specs"].reject { |n, _| n == "bundler" }
+    dump["loaded_spec_dirs"] = dump["loaded_spec_dirs"].reject { |n, _| n == "bundler" } if dump["loaded_spec_dirs"]
     dump["specification_all"] = dump["specification_all"] - ["bundler"]
-    dump["env"] = dump.fetch("env").reject { |k, _| OWN_ENV.include?(k) }
+    env = dump.fetch("env").reject { |k, _| OWN_ENV.include?(k) }
+    env["RUBYOPT"] = env["RUBYOPT"].gsub(SETUP_REQUIRE, "-r<setup>") if env["RUBYOPT"]
+    dump["env"] = env
     dump
   end
 
