@@ -70,7 +70,9 @@ RSpec.describe "FastBundle.setup parity across worlds" do
       repo = World.tmpdir("world-gems")
       gems = File.join(repo, "gems")
       build = ->(name, version = "1.0.0", **opts) { GemFactory.build(gems, name: name, version: version, **opts) }
-      WorldGems::BIG_GRAPH.merge(WorldGems::COND_GRAPH).each { |name, deps| build.(name, deps: deps) }
+      WorldGems::BIG_GRAPH.merge(WorldGems::COND_GRAPH).each do |name, deps|
+        build.(name, deps: deps, **(name == "t-runner" ? { executables: %w[t-run] } : {}))
+      end
       %w[1.2.0 2.0.0].each { |v| build.("l-alpha", v) }
       %w[1.0.0 1.5.0 2.1.0].each { |v| build.("oldie", v) }
       %w[1.0.0 1.1.0].each { |v| build.("pinold", v) }
@@ -151,7 +153,8 @@ RSpec.describe "FastBundle.setup parity across worlds" do
     let(:probes) do
       { "OUTSIDE_GEMS" => "outside,docs-only",
         "PROBE_GEMS" => "l-alpha,l-alpha:>= 2,oldie:= 2.1.0,oldie:~> 1.5,pinold:1.1.0,dual,json,outside,docs-gen",
-        "REQUIRE_GEMS" => "u-1,u-4,cext,cextmulti,cextmulti_ext_lib,multipath_ext_lib,multipath_lib,dual,l-alpha" }
+        "REQUIRE_GEMS" => "u-1,u-4,cext,cextmulti,cextmulti_ext_lib,multipath_ext_lib,multipath_lib,dual,l-alpha",
+        "BIN_PROBES" => "t-runner:t-run,u-1:t-run,outside:outside,docs-gen:docs-gen" }
     end
 
     it "is the world it claims to be" do
@@ -167,6 +170,7 @@ RSpec.describe "FastBundle.setup parity across worlds" do
       expect(ours["marks"]).to include("dual-1.0.0-x86_64-linux", "cextmulti-1.0.0:ext_lib", "multipath-1.0.0:vendor/lib")
       expect(ours["gem_probe"]["oldie:= 2.1.0"]).to include("can't activate oldie (= 2.1.0), already activated oldie-1.5.0")
       expect(ours["require_outside"]["outside"]).to start_with("LoadError")
+      expect(ours["bin_probe"]["t-runner:t-run"]).to end_with("t-runner-1.0.0/exe/t-run")
     end
 
     [
@@ -196,7 +200,9 @@ RSpec.describe "FastBundle.setup parity across worlds" do
       World.cached(:file_source) do |w|
         repo = World.tmpdir("file-repo")
         gems = File.join(repo, "gems")
-        GemFactory.build(gems, name: "f-app", version: "1.0.0", deps: { "f-lib" => ["~> 1.0"], "f-plat" => [] })
+        # Man pages: setup puts <gem>/man on MANPATH.
+        GemFactory.build(gems, name: "f-app", version: "1.0.0", deps: { "f-lib" => ["~> 1.0"], "f-plat" => [] },
+                               files: { "man/man1/f-app.1" => ".TH F-APP 1\n" })
         %w[1.0.0 1.1.0 2.0.0].each { |v| GemFactory.build(gems, name: "f-lib", version: v) }
         GemFactory.build(gems, name: "f-plat", version: "0.1.0")
         GemFactory.build(gems, name: "f-plat", version: "0.1.0", platform: "x86_64-linux")
@@ -229,6 +235,7 @@ RSpec.describe "FastBundle.setup parity across worlds" do
       expect_same_state(theirs, ours)
       expect_selection(ours, %w[f-app f-lib f-plat f-paths l-beta], [])
       expect(ours["marks"]).to include("f-plat-0.1.0-x86_64-linux")
+      expect(ours["env"]["MANPATH"]).to include("f-app-1.0.0/man")
     end
 
     it "setup(:default): the same process state" do
@@ -481,7 +488,7 @@ RSpec.describe "FastBundle.setup parity across worlds" do
     World.cached(key) do |w|
       git_dir = File.join(World.tmpdir("git-ext"), "gext")
       GemFactory.git_repo(git_dir, name: "gext", version: "0.3.0", extension: true, require_paths: %w[lib ext_lib],
-                                   deps: { "ext-dep" => [">= 1"] })
+                                   deps: { "ext-dep" => [">= 1"] }, files: { "man/man3/gext.3" => ".TH GEXT 3\n" })
       mono = File.join(World.tmpdir("git-mono"), "mono")
       GemFactory.source(File.join(mono, "monoext"), name: "monoext", version: "1.0.0", extension: true)
       GemFactory.source(File.join(mono, "monopaths"), name: "monopaths", version: "1.0.0",
@@ -529,6 +536,7 @@ RSpec.describe "FastBundle.setup parity across worlds" do
       ext_dirs = theirs["load_path"].grep(%r{/extensions/})
       expect(ext_dirs.size).to eq(3) # gext, monoext, pext
       expect(ext_dirs.grep(%r{/bundler/gems/extensions/.*/gext-\h{12}\z}).size).to eq(1)
+      expect(ours["env"]["MANPATH"]).to match(%r{/gext-\h{12}/man})
     end
   end
 

@@ -105,6 +105,8 @@ module FastBundle
     end
 
     def <=>(other)
+      return nil unless other.respond_to?(:name) && other.respond_to?(:version)
+
       [name, version] <=> [other.name, other.version]
     end
 

@@ -15,6 +15,7 @@
 # OUTSIDE_GEMS      names to `require` and `gem` (expected to fail)
 # PROBE_GEMS        name[:requirement] to activate with Kernel#gem
 # REQUIRE_GEMS      features to require (expected to load), after the above
+# BIN_PROBES        gem:executable pairs to look up with Gem.bin_path
 require "json"
 
 bundler = ENV["SETUP_WITH"] == "bundler"
@@ -72,6 +73,7 @@ end
 outside = ENV.fetch("OUTSIDE_GEMS", "").split(",")
 probe = ENV.fetch("PROBE_GEMS", "").split(",")
 inside = ENV.fetch("REQUIRE_GEMS", "").split(",")
+bins = ENV.fetch("BIN_PROBES", "").split(",")
 out = {
   "load_path" => $LOAD_PATH,
   "loaded_specs" => Gem.loaded_specs.values.map { |s| [s.name, s.version.to_s] }.sort,
@@ -81,6 +83,14 @@ out = {
   "gem_outside" => outside.to_h { |g| [g, attempt { gem g }] },
   "gem_probe" => probe.to_h { |g| name, req = g.split(":"); [g, attempt { req ? gem(name, req) : gem(name) }] },
   "require_inside" => inside.to_h { |g| [g, attempt { require g }] },
+  "bin_probe" => bins.to_h do |b|
+    gem_name, exe = b.split(":")
+    [b, begin
+      Gem.bin_path(gem_name, exe)
+    rescue StandardError => e
+      "#{e.class}: #{e.message}"
+    end]
+  end,
   "env" => ENV.to_h.select { |k, _| k =~ /\A(BUNDLE|BUNDLER|GEM_|RUBYOPT|RUBYLIB|PATH|MANPATH)/ },
   "specification_all" => Gem::Specification.all.map(&:name).uniq.sort,
   "marks" => $LOADED_GEMS_MARK || []
