@@ -83,6 +83,16 @@ out = {
   "gem_outside" => outside.to_h { |g| [g, attempt { gem g }] },
   "gem_probe" => probe.to_h { |g| name, req = g.split(":"); [g, attempt { req ? gem(name, req) : gem(name) }] },
   "require_inside" => inside.to_h { |g| [g, attempt { require g }] },
+  # The count in "among N total gem(s)" is masked: Bundler appends the
+  # default gems to its SpecSet after the set memoised its sorted list, so
+  # its Gem::Specification.all counts them (size) but never yields them.
+  "find_by_name" => (outside + probe.map { |g| g.split(":").first }).uniq.to_h do |g|
+    [g, begin
+      Gem::Specification.find_by_name(g).full_name
+    rescue StandardError, LoadError => e
+      "#{e.class}: #{e.message.sub(/among \d+ total gem/, "among N total gem")}"
+    end]
+  end,
   "bin_probe" => bins.to_h do |b|
     gem_name, exe = b.split(":")
     [b, begin
