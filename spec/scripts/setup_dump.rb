@@ -103,6 +103,7 @@ out = {
   end,
   "env" => ENV.to_h.select { |k, _| k =~ /\A(BUNDLE|BUNDLER|GEM_|RUBYOPT|RUBYLIB|PATH|MANPATH)/ },
   "specification_all" => Gem::Specification.all.map(&:name).uniq.sort,
-  "marks" => $LOADED_GEMS_MARK || []
+  "marks" => $LOADED_GEMS_MARK || [],
+  "bundler_files_loaded" => $LOADED_FEATURES.grep(%r{/bundler(?:-[^/]+)?/lib/bundler[/.]}).size
 }.merge(extra)
 puts JSON.generate(out)
