@@ -105,7 +105,7 @@ RSpec.describe "FastBundle.setup parity across worlds" do
   # pass by both tools doing nothing.
   def expect_selection(dump, present, absent)
     expect(names(dump)).to include(*present)
-    expect(names(dump)).not_to include(*absent)
+    expect(names(dump)).not_to include(*absent) unless absent.empty?
   end
 
   # 1. A world of 45 locked gems installed by `bundle install` from the gem
