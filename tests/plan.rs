@@ -6,8 +6,10 @@ use std::fs;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use fastbundle_core::frozen::GemfileSource;
 use fastbundle_core::plan::{plan, GemfileDependency, Plan, PlanError, Request};
 use fastbundle_core::settings::SettingsEnv;
+use fastbundle_core::source::Source;
 
 struct App(PathBuf);
 
@@ -63,11 +65,16 @@ impl App {
                     ..Default::default()
                 })
                 .collect(),
+            // `source "https://rubygems.org"`, as the lockfiles below say.
+            sources: vec![GemfileSource {
+                source: Source::Rubygems { remotes: vec!["https://rubygems.org/".into()] },
+                global: true,
+            }],
             settings_env: SettingsEnv {
                 bundle_vars: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
                 user_home: Some(self.0.join("home")),
             },
-            gem_path: vec![self.path("gem_home"), self.path("specs_only")],
+            gem_path: vec![self.path("gem_home"), self.path("rubygems-integration/3.1.0")],
             gem_dir: self.path("gem_home"),
             default_dir: self.path("default"),
             platform: "x86_64-linux".into(),
@@ -92,17 +99,30 @@ const LOCK_AB: &str = "GEM\n  remote: https://rubygems.org/\n  specs:\n    alpha
 PLATFORMS\n  x86_64-linux\n\nDEPENDENCIES\n  alpha\n\nBUNDLED WITH\n   2.3.15\n";
 
 #[test]
-fn a_spec_whose_gem_dir_is_missing_still_counts() {
-    // Debian's rubygems-integration dirs hold specifications only.
+fn a_debian_spec_without_gem_dir_still_counts() {
+    // Debian's rubygems-integration dirs may hold a spec whose files live
+    // in vendor_ruby; RubyGems and Bundler use it as it is.
     let app = App::new();
     app.write("app/Gemfile.lock", LOCK_AB);
     app.install("gem_home", "alpha", "1.0.0", true);
-    app.install("specs_only", "beta", "2.0.0", false);
+    app.install("rubygems-integration/3.1.0", "beta", "2.0.0", false);
     let plan = app.plan(&["alpha"], &[]).expect("plan");
     assert_eq!(
         plan.load_paths(),
-        vec![app.path("gem_home/gems/alpha-1.0.0/lib"), app.path("specs_only/gems/beta-2.0.0/lib")]
+        vec![app.path("gem_home/gems/alpha-1.0.0/lib"), app.path("rubygems-integration/3.1.0/gems/beta-2.0.0/lib")]
     );
+}
+
+#[test]
+fn a_gem_dir_deleted_under_its_spec_is_an_error_naming_the_gem() {
+    let app = App::new();
+    app.write("app/Gemfile.lock", LOCK_AB);
+    app.install("gem_home", "alpha", "1.0.0", true);
+    app.install("gem_home", "beta", "2.0.0", false);
+    match app.plan(&["alpha"], &[]) {
+        Err(e @ PlanError::BrokenInstall { .. }) => assert!(e.message().contains("beta-2.0.0"), "{}", e.message()),
+        other => panic!("expected BrokenInstall, got {other:?}"),
+    }
 }
 
 #[test]
@@ -113,8 +133,18 @@ fn a_path_gem_lives_at_its_expanded_path() {
         "PATH\n  remote: ../shared/./pgem/\n  specs:\n    pgem (0.1.0)\n\nGEM\n  remote: https://rubygems.org/\n  specs:\n\n\
          PLATFORMS\n  x86_64-linux\n\nDEPENDENCIES\n  pgem!\n\nBUNDLED WITH\n   2.3.15\n",
     );
+    fs::create_dir_all(app.0.join("shared/pgem")).unwrap();
     let mut req = app.request(&["pgem"], &[]);
     req.dependencies[0].pinned = true;
+    req.sources.push(GemfileSource {
+        source: Source::Path {
+            expanded_path: app.path("shared/pgem"),
+            shown: "../shared/./pgem/".into(),
+            version: None,
+        },
+        global: false,
+    });
+    req.dependencies[0].source = Some(1);
     let plan = plan(&req).expect("plan");
     let spec = &plan.specs[0];
     assert_eq!(spec.full_gem_path, app.path("shared/pgem"));
