@@ -190,11 +190,8 @@ module FastBundle
     # Where `bundle install` put (and setup looks for) the bundle's gems:
     # Bundler.bundle_path, which sets nothing up.
     def bundle_path
-<<<<<<< HEAD
       Kernel.require "pathname"
-      Pathname.new((@runtime || setup).plan["bundle_path"])
-=======
-      return Pathname.new(@setup.plan["bundle_path"]) if @setup
+      return Pathname.new(@runtime.plan["bundle_path"]) if @runtime
 
       request = {
         "root" => root.to_s,
@@ -219,7 +216,6 @@ module FastBundle
 
         current = parent
       end
->>>>>>> setup-worlds
     end
   end
 end
