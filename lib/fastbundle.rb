@@ -42,7 +42,7 @@ unless defined?(Pathname)
   module Kernel
     private def Pathname(path) # rubocop:disable Naming/MethodName -- pathname.so's global function
       Kernel.send(:remove_method, :Pathname) # pathname.so defines the real one
-      load_pathname
+      Kernel.require "pathname"
       Pathname(path)
     end
   end
