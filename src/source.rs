@@ -12,7 +12,7 @@
 //! passwords, so a password that changed in the Gemfile alone goes unnoticed
 //! here; that is the one place where fastbundle is more lenient.
 
-use std::path::{Component, Path, PathBuf};
+use std::path::Path;
 
 use crate::lockfile::{Lockfile, SourceKind};
 use crate::redact::redact;
@@ -135,26 +135,7 @@ pub fn normalize_remote(remote: &str) -> String {
 
 /// `File.expand_path(path, root)` without touching the file system.
 pub fn expand_path(root: &Path, path: &str) -> String {
-    let joined: PathBuf = if path.starts_with('/') { PathBuf::from(path) } else { root.join(path) };
-    let mut parts: Vec<&std::ffi::OsStr> = Vec::new();
-    for c in joined.components() {
-        match c {
-            Component::Normal(p) => parts.push(p),
-            Component::ParentDir => {
-                parts.pop();
-            }
-            Component::RootDir | Component::CurDir | Component::Prefix(_) => {}
-        }
-    }
-    let mut out = String::new();
-    for p in parts {
-        out.push('/');
-        out.push_str(&p.to_string_lossy());
-    }
-    if out.is_empty() {
-        out.push('/');
-    }
-    out
+    crate::plan::expand_path(path, root, None)
 }
 
 /// The lockfile's sources (GEM, GIT, PATH; plugin sources are left out, as
