@@ -42,7 +42,8 @@ RSpec.describe "A Rails 6.1 app booted through fastbundle/setup" do
   # The runtime's own gem and files are the one expected difference.
   def without_runtime(probe)
     { "loaded_specs" => probe["loaded_specs"].except("bundler", "fastbundle"),
-      "feature_gems" => probe["feature_gems"].grep_v(/\A(bundler|fastbundle)-\d/) }
+      "feature_gems" => probe["feature_gems"].grep_v(/\A(bundler|fastbundle)-\d/),
+      "app_features" => probe["app_features"] }
   end
 
   describe "under Bundler (the reference)" do
@@ -88,9 +89,10 @@ RSpec.describe "A Rails 6.1 app booted through fastbundle/setup" do
         expect(without_runtime(ours_test)).to eq(without_runtime(theirs_test))
       end
 
-      it "loads the same gems at the same versions as Bundler" do
+      it "loads the same gems at the same versions, and the same files, as Bundler" do
         expect(ours["loaded_specs"].size).to be > 55
         expect(ours["feature_gems"]).to include("railties-6.1.7.10", "webrick-1.8.1", "widget_pricing-0.3.0")
+        expect(ours["app_features"].size).to be > 500
         expect(without_runtime(ours)).to eq(without_runtime(theirs))
       end
     end

@@ -12,6 +12,12 @@ require "json"
 gem_dirs = Gem.loaded_specs.values.to_h { |s| ["#{s.full_gem_path}/", s.full_name] }
 gem_of = ->(path) { gem_dirs.find { |dir, _| path.start_with?(dir) }&.last }
 feature = ->(suffix) { $LOADED_FEATURES.any? { |f| f.end_with?(suffix) } }
+# The runtime's own files (the lib dir its setup.rb came from) and the
+# RubyGems internals Bundler loads for itself: everything else that was
+# loaded belongs to the app and must not depend on the runtime.
+runtime_dirs = $LOADED_FEATURES.grep(%r{/(bundler|fastbundle)/setup\.rb\z}).map { |f| "#{File.dirname(f, 2)}/" }
+rubygems_rb = $LOADED_FEATURES.find { |f| f.end_with?("/rubygems.rb") }
+runtime_dirs << "#{File.dirname(rubygems_rb)}/rubygems/" if rubygems_rb
 
 response = Rack::MockRequest.new(Rails.application).get("/widgets", "HTTP_HOST" => "localhost")
 show = Rack::MockRequest.new(Rails.application).get("/widgets/#{Widget.order(:id).first.id}", "HTTP_HOST" => "localhost")
@@ -31,5 +37,5 @@ puts JSON.generate(
                   "widget_pricing" => feature.call("/widget_pricing.rb"), "bootsnap" => feature.call("/bootsnap.rb") },
   "loaded_specs" => Gem.loaded_specs.transform_values { |s| s.version.to_s }.sort.to_h,
   "feature_gems" => $LOADED_FEATURES.filter_map { |f| gem_of.call(f) }.uniq.sort,
-  "features" => $LOADED_FEATURES.sort
+  "app_features" => $LOADED_FEATURES.reject { |f| runtime_dirs.any? { |d| f.start_with?(d) } }.sort
 )
