@@ -56,6 +56,7 @@ fn main() -> ExitCode {
         default_specs: default,
         platform: &platform,
         extension_api_version: &ext_api,
+        only_names: None,
     });
 
     let stdout = io::stdout();

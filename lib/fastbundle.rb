@@ -34,6 +34,20 @@ module FastBundle
   end
 end
 
+# Bundler's own code requires pathname, so under Bundler the Gemfile and the
+# app can use Pathname and Kernel#Pathname without requiring it; some do.
+# Loading it costs a millisecond of every boot, so both load it on first use.
+unless defined?(Pathname)
+  Object.autoload(:Pathname, "pathname")
+  module Kernel
+    private def Pathname(path) # rubocop:disable Naming/MethodName -- pathname.so's global function
+      Kernel.send(:remove_method, :Pathname) # pathname.so defines the real one
+      Kernel.require "pathname"
+      Pathname(path)
+    end
+  end
+end
+
 module FastBundle
   class << self
     # Bundler.setup(*groups): puts the bundle's gems on the load path and
@@ -44,24 +58,84 @@ module FastBundle
       return @setup if @setup
 
       groups = groups.map(&:to_sym)
-      require_relative "fastbundle/runtime"
+      require_relative "fastbundle/iseq_cache"
+      ISeqCache.require_files(File.join(__dir__, "fastbundle", "runtime.rb"))
+      @env_before_setup ||= ENV.to_hash # Bundler.original_env's source
       Environment.preserve_original_env
-      gemfile = default_gemfile # one walk up the directory tree per setup
-      lockfile = lockfile_for(gemfile)
-      runtime = Runtime.new(gemfile.to_s, lockfile.to_s, definition(gemfile, lockfile))
+      # One walk up the directory tree per setup, and plain Strings: loading
+      # Pathname alone costs more than a millisecond of a boot.
+      gemfile = find_gemfile or raise GemfileNotFound, "Could not locate Gemfile"
+      lockfile = lockfile_path(gemfile)
+      # Installed specs are read on another thread while the Gemfile runs.
+      Native.prefetch(environment_request(gemfile, lockfile)) unless @definition
+      runtime = Runtime.new(gemfile, lockfile, definition(gemfile, lockfile))
       runtime.setup(groups)
+      @runtime = runtime
       @setup = runtime if groups.empty?
+      install_bundler_facade
       runtime
     end
+
+    # Bundler.require(*groups): sets those groups up unless the whole bundle
+    # already is, then requires their gems (see Autorequire). Without groups:
+    # :default.
+    #
+    # NB: inside FastBundle's own singleton methods a bare `require "x"` now
+    # means this method; use Kernel.require there.
+    def require(*groups)
+      setup(*groups).require(*groups)
+    end
+
+    # The Bundler constant for code written for Bundler (bundler_facade.rb),
+    # loaded through the recorder's instruction cache when that is in use.
+    def install_bundler_facade
+      facade = File.join(__dir__, "fastbundle", "bundler_facade.rb")
+      defined?(ISeqCache) ? ISeqCache.require_files(facade) : Kernel.require(facade)
+      BundlerFacade.install
+    end
+
+    # ENV as it was when the first setup began (Bundler.original_env is
+    # computed from it); nil before any setup.
+    attr_reader :env_before_setup
+
+    # The Runtime of the latest setup (of all groups or some).
+    attr_reader :runtime
 
     # The evaluated Gemfile (FastBundle::Definition).
     def definition(gemfile = default_gemfile, lockfile = lockfile_for(gemfile))
       @definition ||= begin
+        environment_request(gemfile.to_s, lockfile.to_s)
         require_relative "fastbundle/dsl"
         # bundler/setup silences Bundler's UI (the Gemfile's warnings) unless
         # STDOUT is a terminal.
         Dsl.evaluate(gemfile.to_s, lockfile.to_s, warn: $stdout.tty? || ENV.key?("BUNDLER_FORCE_TTY"))
       end
+    end
+
+    # The part of a plan request that does not depend on the Gemfile, taken
+    # once, before the Gemfile runs: Bundler too reads BUNDLE_* (its Settings
+    # copy them) and fixes the bundle path before evaluating the Gemfile, so
+    # a Gemfile that sets ENV["BUNDLE_WITHOUT"] changes nothing. Enough for
+    # Native.prefetch to read installed specs while the Gemfile is evaluated.
+    def environment_request(gemfile, lockfile)
+      @environment_request ||= {
+        "root" => File.dirname(gemfile),
+        "gemfile" => gemfile,
+        "lockfile" => lockfile,
+        "dependencies" => [],
+        "sources" => [],
+        "optional_groups" => [],
+        "groups" => nil,
+        "env" => ENV.select { |k, _| k.start_with?("BUNDLE_") },
+        "user_home" => Gem.user_home,
+        "gem_path" => Gem.path,
+        "gem_dir" => Gem.dir,
+        "default_specifications_dir" => Gem.default_specifications_dir,
+        "default_dir" => Gem.default_dir,
+        "platform" => Gem::Platform.local.to_s,
+        "ruby_scope" => "#{RUBY_ENGINE}/#{RbConfig::CONFIG["ruby_version"]}",
+        "extension_api_version" => Gem.extension_api_version
+      }
     end
 
     # Bundler::SharedHelpers.find_gemfile: BUNDLE_GEMFILE, else gems.rb or
@@ -85,7 +159,7 @@ module FastBundle
 
     def default_gemfile
       gemfile = find_gemfile or raise GemfileNotFound, "Could not locate Gemfile"
-      require "pathname"
+      Kernel.require "pathname"
       Pathname.new(gemfile).expand_path
     end
 
@@ -93,10 +167,15 @@ module FastBundle
       lockfile_for(default_gemfile)
     end
 
-    # gems.rb -> gems.locked, else <gemfile>.lock.
+    # gems.rb -> gems.locked, else <gemfile>.lock (a Pathname, as Bundler's).
     def lockfile_for(gemfile)
-      name = gemfile.basename.to_s == "gems.rb" ? "gems.locked" : "#{gemfile.basename}.lock"
-      gemfile.dirname.join(name)
+      Kernel.require "pathname"
+      Pathname.new(lockfile_path(gemfile.to_s))
+    end
+
+    # lockfile_for on a String path.
+    def lockfile_path(gemfile)
+      File.basename(gemfile) == "gems.rb" ? File.join(File.dirname(gemfile), "gems.locked") : "#{gemfile}.lock"
     end
 
     def root
@@ -105,8 +184,8 @@ module FastBundle
 
     # Where `bundle install` put (and setup looks for) the bundle's gems.
     def bundle_path
-      require "pathname"
-      Pathname.new(setup.plan["bundle_path"])
+      Kernel.require "pathname"
+      Pathname.new((@runtime || setup).plan["bundle_path"])
     end
   end
 end

@@ -115,6 +115,10 @@ RSpec.describe "gem dir scanning parity with RubyGems" do
       write.call("paths-1.gemspec", stub.call("paths 1 ruby lib\0\0ext\0"))
       write.call("spaced-1.gemspec", stub.call("spaced 1 ruby my lib"))
       write.call("none-1.gemspec", stub.call("none 1 ruby "))
+      # Short stub lines: the last field is the require path.
+      write.call("short-1.0.gemspec", stub.call("short 1.0"))
+      write.call("three-1.0.gemspec", stub.call("three 1.0 ruby"))
+      write.call("one.gemspec", stub.call("one"))
       write.call("nulext-1.gemspec", stub.call("nulext 1 ruby lib", "\0\0"))
       write.call("crlf-1.gemspec", stub.call("crlf 1 ruby lib\r", "ext/x\r"))
       write.call("unbuilt-1.gemspec", stub.call("unbuilt 1 ruby lib", "ext/unbuilt/extconf.rb"))
@@ -135,7 +139,8 @@ RSpec.describe "gem dir scanning parity with RubyGems" do
       expect(@view["raised"]).to be_nil
       expect_same(@view, @rust)
       names = @rust[:specs].map { |s| s["full_name"] }
-      expect(names).to include("rc-1.0.pre.rc1", "bogus-0", "gnu-2.0-aarch64-linux", "legacy-3.0.0", "cut-1.0")
+      expect(names).to include("rc-1.0.pre.rc1", "bogus-0", "gnu-2.0-aarch64-linux", "legacy-3.0.0", "cut-1.0",
+                               "short-1.0", "three-1.0", "one-")
     end
 
     it "keeps the first dir's spec of a repeated full name" do
@@ -146,6 +151,16 @@ RSpec.describe "gem dir scanning parity with RubyGems" do
     it "reports the removed gem dir" do
       missing = @rust[:errors].select { |e| e["kind"] == "MissingGemDir" }.map { |e| File.basename(e["path"]) }
       expect(missing).to include("alpha-1.0.0.gemspec")
+    end
+
+    it "errors where RubyGems raises on an empty stub line" do
+      dir = Dir.mktmpdir("gem-dirs-empty-", @root)
+      FileUtils.mkdir_p(File.join(dir, "specifications"))
+      File.binwrite(File.join(dir, "specifications/empty-1.0.gemspec"), "#\n# stub: \n\n")
+      view = rubygems_view(dir)
+      expect(view["raised"]).to eq("NoMethodError")
+      rust = rust_view(view)
+      expect(rust[:errors].map { |e| e["kind"] }).to include("BrokenStub")
     end
 
     it "errors where RubyGems raises on a stub that is not UTF-8" do

@@ -33,6 +33,7 @@ use std::ffi::OsString;
 use std::fs::File;
 use std::io::{self, Read};
 
+use crate::parallel;
 use crate::platform::Platform;
 use crate::version;
 
@@ -48,6 +49,10 @@ pub struct ScanRequest<'a> {
     pub platform: &'a str,
     /// `Gem.extension_api_version`, e.g. `3.1.0`.
     pub extension_api_version: &'a str,
+    /// Only spec files that can hold a gem of these names
+    /// (`<name>-<version>[-<platform>].gemspec`) are read; `None`: all.
+    /// A setup needs only the locked gems, and a machine may hold thousands.
+    pub only_names: Option<&'a HashSet<&'a str>>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -104,7 +109,7 @@ pub enum ScanErrorKind {
     NonUtf8Path,
     /// The stub header is not valid UTF-8 (RubyGems raises ArgumentError).
     InvalidUtf8,
-    /// The stub line lacks fields: `# stub: name version platform paths`.
+    /// The stub line is empty (`# stub: `): RubyGems raises on it.
     BrokenStub,
     /// The spec is indexed but its `full_gem_path` does not exist
     /// (not reported for default gems).
@@ -120,7 +125,7 @@ impl ScanError {
             ScanErrorKind::NonUtf8Path => format!("the gemspec path {p} is not UTF-8"),
             ScanErrorKind::InvalidUtf8 => format!("the stub header of {p} is not valid UTF-8"),
             ScanErrorKind::BrokenStub => {
-                format!("the stub line of {p} is not `# stub: name version platform require_paths`")
+                format!("the stub line of {p} is empty, not `# stub: name version platform require_paths`")
             }
             ScanErrorKind::MissingGemDir => format!("{p} has no gem directory"),
         }
@@ -166,7 +171,7 @@ impl GemIndex {
 pub fn scan(req: &ScanRequest<'_>) -> GemIndex {
     let mut index = GemIndex::default();
     let mut gems_listing: HashMap<String, HashSet<OsString>> = HashMap::new();
-    let mut scanner = Scanner { req, buf: Vec::with_capacity(HEAD_CHUNK) };
+    let mut scanner = Scanner { req };
     for dir in req.gem_dirs {
         let base = strip_trailing_slashes(&absolute(dir));
         let spec_dir = file_join(&base, "specifications");
@@ -186,8 +191,6 @@ const STUB_PREFIX: &[u8] = b"# stub: ";
 
 struct Scanner<'r, 'a> {
     req: &'r ScanRequest<'a>,
-    /// Reused for every spec file's head.
-    buf: Vec<u8>,
 }
 
 impl Scanner<'_, '_> {
@@ -215,7 +218,10 @@ impl Scanner<'_, '_> {
             .filter_map(|e| e.ok().map(|e| e.file_name()))
             .filter(|n| {
                 let b = n.as_encoded_bytes();
-                b.len() > ".gemspec".len() && b.ends_with(b".gemspec") && b[0] != b'.'
+                b.len() > ".gemspec".len()
+                    && b.ends_with(b".gemspec")
+                    && b[0] != b'.'
+                    && self.req.only_names.is_none_or(|names| may_hold(names, &b[..b.len() - ".gemspec".len()]))
             })
             .collect();
         names.sort_unstable_by(|a, b| a.as_encoded_bytes().cmp(b.as_encoded_bytes()));
@@ -229,15 +235,20 @@ impl Scanner<'_, '_> {
                 .unwrap_or_default()
         });
         let dir_index = index.dirs.len() - 1;
-        for name in names {
+        let mut files = Vec::with_capacity(names.len());
+        for name in &names {
             let Some(file_name) = name.to_str() else {
                 let path = format!("{spec_dir}/{}", name.to_string_lossy());
                 index.errors.push(ScanError { path, kind: ScanErrorKind::NonUtf8Path });
                 continue;
             };
-            let spec_file = expand(&file_join(spec_dir, file_name));
+            files.push((file_name, expand(&file_join(spec_dir, file_name))));
+        }
+        // The reads are independent; the index is then built in file order.
+        let stubs = parallel::map_init(&files, || Vec::with_capacity(HEAD_CHUNK), |buf, (_, path)| read_stub(buf, path));
+        for ((file_name, spec_file), stub) in files.into_iter().zip(stubs) {
             let stem = &file_name[..file_name.len() - ".gemspec".len()];
-            match self.read_stub(&spec_file) {
+            match stub {
                 Err(kind) => index.errors.push(ScanError { path: spec_file, kind }),
                 Ok(stub) => {
                     let spec = self.build(stub, stem, spec_file, base, &gems_dir, dir_index, default_gem, listing);
@@ -250,59 +261,6 @@ impl Scanner<'_, '_> {
                 }
             }
         }
-    }
-
-    /// `Gem::StubSpecification#data`, without evaluating anything.
-    fn read_stub(&mut self, path: &str) -> Result<Option<Stub>, ScanErrorKind> {
-        let unreadable = |e: io::Error| ScanErrorKind::UnreadableSpec(e.to_string());
-        let mut file = File::open(path).map_err(unreadable)?;
-        let buf = &mut self.buf;
-        buf.clear();
-        // Read until line 3 is complete (or EOF): line 1 is skipped, line 2
-        // is the stub, and line 3 must exist (`readline` raising EOFError
-        // there leaves RubyGems without a stub). Stop early once line 2 is
-        // known not to be a stub.
-        while !enough(buf) {
-            // Doubling keeps a long first line linear to read and scan.
-            let len = buf.len();
-            buf.resize(len + len.max(HEAD_CHUNK), 0);
-            let n = loop {
-                match file.read(&mut buf[len..]) {
-                    Ok(n) => break n,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    Err(e) => return Err(unreadable(e)),
-                }
-            };
-            buf.truncate(len + n);
-            if n == 0 {
-                break;
-            }
-        }
-        let Some(end1) = memchr(buf, b'\n') else { return Ok(None) };
-        let rest = &buf[end1 + 1..];
-        let (line2, after2) = split_line(rest);
-        let Some(after2) = after2 else { return Ok(None) };
-        let line2 = chomp(line2);
-        let Some(data) = line2.strip_prefix(STUB_PREFIX) else { return Ok(None) };
-        if after2.is_empty() {
-            return Ok(None);
-        }
-        let line3 = chomp(split_line(after2).0);
-        let (Ok(data), Ok(line3)) = (std::str::from_utf8(data), std::str::from_utf8(line3)) else {
-            return Err(ScanErrorKind::InvalidUtf8);
-        };
-        let extensions = line3.strip_prefix("# stub: ").is_some_and(|e| e.bytes().any(|b| b != 0));
-        let parts = awk_split4(data);
-        if parts.len() < 4 {
-            return Err(ScanErrorKind::BrokenStub);
-        }
-        Ok(Some(Stub {
-            name: parts[0].to_owned(),
-            version: parts[1].to_owned(),
-            platform: parts[2].to_owned(),
-            require_paths: parts[3].to_owned(),
-            extensions,
-        }))
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -336,8 +294,11 @@ impl Scanner<'_, '_> {
                 has_stub: false,
             };
         };
-        let version =
-            if version::is_correct(&stub.version) { stub.version.trim().replace('-', ".pre.") } else { "0".to_owned() };
+        let version = match &stub.version {
+            Some(v) if version::is_correct(v) => v.trim().replace('-', ".pre."),
+            Some(_) => "0".to_owned(),
+            None => String::new(), // Gem::Version.new(nil)
+        };
         let platform = Platform::parse(&stub.platform).to_string();
         let full_name = if platform == "ruby" {
             format!("{}-{version}", stub.name)
@@ -389,12 +350,76 @@ impl Scanner<'_, '_> {
     }
 }
 
+/// `Gem::StubSpecification#data`, without evaluating anything. `buf` is
+/// reused from file to file.
+fn read_stub(buf: &mut Vec<u8>, path: &str) -> Result<Option<Stub>, ScanErrorKind> {
+    let unreadable = |e: io::Error| ScanErrorKind::UnreadableSpec(e.to_string());
+    let mut file = File::open(path).map_err(unreadable)?;
+    buf.clear();
+    // Read until line 3 is complete (or EOF): line 1 is skipped, line 2
+    // is the stub, and line 3 must exist (`readline` raising EOFError
+    // there leaves RubyGems without a stub). Stop early once line 2 is
+    // known not to be a stub.
+    while !enough(buf) {
+        // Doubling keeps a long first line linear to read and scan.
+        let len = buf.len();
+        buf.resize(len + len.max(HEAD_CHUNK), 0);
+        let n = loop {
+            match file.read(&mut buf[len..]) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(unreadable(e)),
+            }
+        };
+        buf.truncate(len + n);
+        if n == 0 {
+            break;
+        }
+    }
+    let Some(end1) = memchr(buf, b'\n') else { return Ok(None) };
+    let rest = &buf[end1 + 1..];
+    let (line2, after2) = split_line(rest);
+    let Some(after2) = after2 else { return Ok(None) };
+    let line2 = chomp(line2);
+    let Some(data) = line2.strip_prefix(STUB_PREFIX) else { return Ok(None) };
+    if after2.is_empty() {
+        return Ok(None);
+    }
+    let line3 = chomp(split_line(after2).0);
+    let (Ok(data), Ok(line3)) = (std::str::from_utf8(data), std::str::from_utf8(line3)) else {
+        return Err(ScanErrorKind::InvalidUtf8);
+    };
+    let extensions = line3.strip_prefix("# stub: ").is_some_and(|e| e.bytes().any(|b| b != 0));
+    // `Gem::StubSpecification::StubLine`: a short line still makes a
+    // stub (missing version: `""`, missing platform: ruby) whose require
+    // paths are its *last* field; only an empty one makes RubyGems raise.
+    let parts = awk_split4(data);
+    let Some(&last) = parts.last() else { return Err(ScanErrorKind::BrokenStub) };
+    Ok(Some(Stub {
+        name: parts[0].to_owned(),
+        version: parts.get(1).map(|v| (*v).to_owned()),
+        platform: parts.get(2).map_or("ruby", |p| *p).to_owned(),
+        require_paths: last.to_owned(),
+        extensions,
+    }))
+}
+
 struct Stub {
     name: String,
-    version: String,
+    version: Option<String>,
     platform: String,
     require_paths: String,
     extensions: bool,
+}
+
+/// Whether a spec file named `<stem>.gemspec` can hold a gem of one of
+/// `names`: the stem is `<name>-<version>[-<platform>]`, and names may
+/// contain dashes themselves, so every dash is a candidate end of the name.
+fn may_hold(names: &HashSet<&str>, stem: &[u8]) -> bool {
+    stem.iter()
+        .enumerate()
+        .filter(|&(_, &b)| b == b'-')
+        .any(|(i, _)| std::str::from_utf8(&stem[..i]).is_ok_and(|name| names.contains(name)))
 }
 
 /// Whether the head read so far decides the stub.
@@ -549,6 +574,19 @@ fn guess_from_file_name(stem: &str) -> (&str, &str, &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_spec_files_that_can_hold_a_wanted_name_are_read() {
+        let names: HashSet<&str> = ["rack", "rack-test", "x"].into_iter().collect();
+        assert!(may_hold(&names, b"rack-3.0.8"));
+        assert!(may_hold(&names, b"rack-test-2.1.0"));
+        assert!(may_hold(&names, b"x-1.0-x86_64-linux"));
+        assert!(!may_hold(&names, b"rack"));
+        assert!(!may_hold(&names, b"racks-1.0"));
+        // A superset is harmless: the stub header names the gem.
+        assert!(may_hold(&names, b"rack-session-2.0.0"));
+        assert!(!may_hold(&names, b"y-1.0"));
+    }
 
     #[test]
     fn awk_split_like_ruby() {

@@ -4,12 +4,16 @@
 //! `cargo test` alone, fuzzed, and (later) cached: the magnus binding in
 //! `ext/fastbundle` converts one request in and one answer out.
 
+pub mod frozen;
 pub mod gem_dirs;
 pub mod lockfile;
+pub mod manpath;
+pub mod parallel;
 pub mod plan;
 pub mod platform;
 pub mod redact;
 pub mod settings;
+pub mod source;
 pub mod version;
 
 pub use lockfile::{Lockfile, LockfileError, LockfileErrorKind, SourceKind, Span};

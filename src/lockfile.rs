@@ -6,9 +6,12 @@
 //! by their exact header line, unknown sections are skipped, blank lines and
 //! CRLF endings are ignored, a later duplicate spec or dependency replaces an
 //! earlier one. Where Bundler silently skips a line it cannot read inside a
-//! known section (a tab-indented or oddly indented line), we stop with an
-//! error naming the line instead: a skipped spec line only resurfaces later as
-//! a far more confusing "gem not found".
+//! known section (a tab-indented or oddly indented line), [`Lockfile::parse`]
+//! stops with an error naming the line instead: a skipped spec line only
+//! resurfaces later as a far more confusing "gem not found".
+//! [`Lockfile::parse_bytes_lenient`] (what a setup uses) passes over such
+//! lines as Bundler does and returns them, for the setup to get Bundler's
+//! status code and still name the lines.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -194,6 +197,36 @@ struct NameVersion {
 
 const MAX_FOUND: usize = 120;
 
+// Lines Bundler does not skip: a malformed version or requirement raises
+// (its LockfileError, 20), and a spec before `specs:` crashes it.
+const EXPECTED_VERSION: &str = "a spec line `    name (version)` with a valid version";
+const EXPECTED_REQUIREMENTS: &str = "version requirements like `>= 1.0, < 2`";
+const EXPECTED_SPECS_FIRST: &str = "`  specs:` before the first spec line";
+
+impl LockfileError {
+    /// One line for a list: `path:line: expected ..., found `...``.
+    pub fn brief(&self, path: &str) -> String {
+        let at = match self.line {
+            Some(line) => format!("{path}:{line}"),
+            None => path.to_string(),
+        };
+        match &self.kind {
+            LockfileErrorKind::Syntax { expected, found } => format!("{at}: expected {expected}, found `{found}`"),
+            _ => self.message(path),
+        }
+    }
+
+    /// Whether Bundler's parser passes over the line (so a lenient parse may).
+    pub fn bundler_skips_line(&self) -> bool {
+        match &self.kind {
+            LockfileErrorKind::Syntax { expected, .. } => {
+                ![EXPECTED_VERSION, EXPECTED_REQUIREMENTS, EXPECTED_SPECS_FIRST].contains(expected)
+            }
+            _ => false,
+        }
+    }
+}
+
 fn found_text(line: &str) -> String {
     let line = redact(line);
     if line.len() <= MAX_FOUND {
@@ -223,6 +256,28 @@ impl Lockfile {
             return Err(LockfileError { line: None, kind: LockfileErrorKind::TooLarge });
         }
         Parser::new(text).run()
+    }
+
+    /// Reads the lockfile as Bundler's runtime does: a line Bundler's
+    /// parser passes over (an odd indentation, a tab, a platform or Bundler
+    /// version it cannot read, a spec or dependency line that is not
+    /// `name (version)`) is passed over here too and returned, so that what
+    /// follows from it (usually a gem missing from the lockfile) gets
+    /// Bundler's status code, and the message can name the line. A
+    /// dependency line Bundler reads as an oddly named dependency is kept
+    /// under that name. Malformed versions and requirements, merge conflicts
+    /// and invalid UTF-8 are still errors.
+    pub fn parse_bytes_lenient(bytes: &[u8]) -> Result<(Lockfile, Vec<LockfileError>), LockfileError> {
+        let text = match std::str::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(_) => return Lockfile::parse_bytes(bytes).map(|l| (l, Vec::new())),
+        };
+        if text.len() > u32::MAX as usize {
+            return Err(LockfileError { line: None, kind: LockfileErrorKind::TooLarge });
+        }
+        let mut parser = Parser::new(text);
+        parser.lenient = true;
+        parser.run_collecting()
     }
 
     /// The text a span points at.
@@ -303,6 +358,11 @@ struct Parser<'t> {
     dep_index: FxMap<&'t str, usize>,
     line_no: u32,
     line: &'t str,
+    /// Pass over the lines Bundler passes over, collecting them in `skipped`.
+    lenient: bool,
+    skipped: Vec<LockfileError>,
+    /// The spec line just passed over: its dependency lines go with it.
+    orphaned: bool,
 }
 
 impl<'t> Parser<'t> {
@@ -328,10 +388,17 @@ impl<'t> Parser<'t> {
             dep_index: FxMap::default(),
             line_no: 0,
             line: "",
+            lenient: false,
+            skipped: Vec::new(),
+            orphaned: false,
         }
     }
 
-    fn run(mut self) -> Result<Lockfile, LockfileError> {
+    fn run(self) -> Result<Lockfile, LockfileError> {
+        self.run_collecting().map(|(lock, _)| lock)
+    }
+
+    fn run_collecting(mut self) -> Result<(Lockfile, Vec<LockfileError>), LockfileError> {
         self.check_merge_conflicts()?;
         // Size the tables once: a spec or dependency line is at least ~8 bytes.
         let estimate = self.text.len() / 48;
@@ -349,13 +416,52 @@ impl<'t> Parser<'t> {
             }
             if !line.is_empty() {
                 self.line = line;
-                self.parse_line(start)?;
+                if let Err(e) = self.parse_line(start) {
+                    if !(self.lenient && e.bundler_skips_line()) {
+                        return Err(e);
+                    }
+                    self.pass_over(start);
+                    self.skipped.push(e);
+                }
             }
             start = end + 1;
         }
         self.finish_source()?;
         self.lock.text = Box::from(text);
-        Ok(self.lock)
+        Ok((self.lock, self.skipped))
+    }
+
+    /// What Bundler makes of a line it cannot read as `name (version)`: its
+    /// name pattern is lazy, so a 2-space DEPENDENCIES line or a 6-space
+    /// dependency line becomes a dependency named by the whole rest of the
+    /// line (which no spec matches); a 4-space spec line becomes a spec no
+    /// dependency can match, so the dependency lines under it go nowhere.
+    fn pass_over(&mut self, base: usize) {
+        let line = self.line;
+        let indent = line.bytes().take_while(|&b| b == b' ').count();
+        let rest = &line[indent..];
+        let (rest, pinned) = match rest.strip_suffix('!') {
+            Some(r) => (r, true),
+            None => (rest, false),
+        };
+        let usable = !rest.is_empty() && !rest.starts_with(|c: char| c.is_whitespace());
+        match (self.state, indent) {
+            (State::Dependencies, 2) if usable => {
+                let dep = Dep { name: self.span(base, rest), requirements: None };
+                self.lock.dependencies.push(LockedDependency { dep, pinned, line: self.line_no });
+            }
+            (State::Source, 6) if usable && self.in_specs => {
+                if let Some(current) = self.current_spec {
+                    self.lock.spec_deps.push(Dep { name: self.span(base, rest), requirements: None });
+                    self.lock.specs[current].deps_end = self.lock.spec_deps.len() as u32;
+                }
+            }
+            (State::Source, 4) => {
+                self.current_spec = None;
+                self.orphaned = true;
+            }
+            _ => {}
+        }
     }
 
     /// Bundler refuses a lockfile containing any conflict marker, anywhere.
@@ -470,7 +576,7 @@ impl<'t> Parser<'t> {
         if let Some(span) = reqs {
             for req in self.slice(span).split(',') {
                 if !version::is_requirement(req) {
-                    return Err(self.error("version requirements like `>= 1.0, < 2`"));
+                    return Err(self.error(EXPECTED_REQUIREMENTS));
                 }
             }
         }
@@ -480,6 +586,7 @@ impl<'t> Parser<'t> {
     fn start_section(&mut self, line: &str) -> Result<(), LockfileError> {
         self.finish_source()?;
         self.current_spec = None;
+        self.orphaned = false;
         self.state = match line {
             "GEM" | "GIT" | "PATH" | "PLUGIN SOURCE" => {
                 let kind = match line {
@@ -546,14 +653,14 @@ impl<'t> Parser<'t> {
             return Err(self.error("`  key: value` or `  specs:`"));
         }
         if !self.in_specs {
-            return Err(self.error("`  specs:` before the first spec line"));
+            return Err(self.error(EXPECTED_SPECS_FIRST));
         }
         match indent {
             4 => {
                 let nv = self.name_version(base, 4, "a spec line `    name (version)`")?;
                 let version = match nv.version {
                     Some(v) if !v.is_empty() && version::is_correct(self.slice(v)) => v,
-                    _ => return Err(self.error("a spec line `    name (version)` with a valid version")),
+                    _ => return Err(self.error(EXPECTED_VERSION)),
                 };
                 let platform = nv.platform.filter(|p| self.slice(*p) != "ruby");
                 let source = (self.lock.sources.len() - 1) as u32;
@@ -582,8 +689,10 @@ impl<'t> Parser<'t> {
                     }
                 };
                 self.current_spec = Some(at);
+                self.orphaned = false;
                 Ok(())
             }
+            6 if self.orphaned && self.current_spec.is_none() => Ok(()),
             6 => {
                 let nv = self.name_version(base, 6, "a dependency line `      name (requirements)`")?;
                 let Some(current) = self.current_spec else {

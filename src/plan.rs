@@ -13,7 +13,8 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use crate::gem_dirs::{self, DefaultSpecs, GemIndex, ScanRequest};
+use crate::frozen::{self, GemfileSource, Mismatch};
+use crate::gem_dirs::{self, DefaultSpecs, GemIndex, InstalledSpec, ScanErrorKind, ScanRequest};
 use crate::lockfile::{Lockfile, LockfileError, SourceKind};
 use crate::platform::{self, Platform};
 use crate::redact::redact;
@@ -29,9 +30,12 @@ pub struct GemfileDependency {
     /// `Dependency#should_include?`: platform, install_if and env conditions.
     pub should_include: bool,
     /// The gem has an explicit source (git, path, `source:`), which the
-    /// lockfile marks with `!`.
+    /// lockfile marks with `!`. (The frozen check compares `source` itself.)
     pub pinned: bool,
     pub force_ruby_platform: bool,
+    /// Index into [`Request::sources`] of the gem's own source (`git:`,
+    /// `path:`, a `source` block...), `None` for the default one.
+    pub source: Option<usize>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -40,6 +44,8 @@ pub struct Request {
     pub gemfile: String,
     pub lockfile: String,
     pub dependencies: Vec<GemfileDependency>,
+    /// Every source the Gemfile declares, the global rubygems one included.
+    pub sources: Vec<GemfileSource>,
     pub optional_groups: Vec<String>,
     /// `setup(:a, :b)`: exactly these groups; `None`: Bundler's default.
     pub groups: Option<Vec<String>>,
@@ -88,6 +94,18 @@ pub struct Plan {
     pub frozen: bool,
     /// Every gem dir that was scanned, for cache invalidation.
     pub gem_dirs: Vec<String>,
+    /// The newest installed Bundler in the original `Gem.path` (plus default
+    /// gems), `(version, full_gem_path)`: what a `bundle` child would run,
+    /// for BUNDLE_BIN_PATH and BUNDLER_VERSION.
+    pub bundler: Option<(String, String)>,
+    /// Default gems that Bundler's own code activates before setup (it
+    /// requires `pathname`), so `Gem.loaded_specs` holds them under Bundler;
+    /// not loaded, only marked, unless the bundle has its own version.
+    pub preactivated: Vec<PlannedSpec>,
+    /// For each planned path gem (by full name), its locked dependencies
+    /// (name, requirements): frozen Bundler refuses a path gem whose gemspec
+    /// no longer says the same, which only Ruby can evaluate.
+    pub path_dependencies: Vec<(String, Vec<(String, Vec<String>)>)>,
 }
 
 impl Plan {
@@ -103,54 +121,64 @@ pub enum PlanError {
     LockfileMissing { gemfile: String, lockfile: String },
     Lockfile { path: String, error: LockfileError },
     LockfileUnreadable { path: String, reason: String },
-    /// The Gemfile no longer matches the lockfile.
-    GemfileChanged { added: Vec<String>, deleted: Vec<String>, changed: Vec<String> },
+    /// The Gemfile no longer matches the lockfile (frozen Bundler's verdict).
+    GemfileChanged { gemfile: String, lockfile: String, mismatch: Mismatch },
     PlatformUnsupported(String),
+    /// A gem the requested groups need has no locked spec for this platform
+    /// (`@locked_specs_incomplete_for_platform`).
+    LockfileIncomplete { lockfile: String, platform: String, missing: Vec<String> },
     GemNotFound(Vec<String>),
     GitNotCheckedOut { name: String, uri: String, dir: String },
+    /// A path gem's directory is gone (Bundler's PathError).
+    PathMissing { name: String, path: String, is_file: bool },
     BrokenInstall { full_name: String, reason: String },
+    /// A spec file in the gem dirs that RubyGems cannot read: it raises on
+    /// every lookup, and Bundler exits 1 with an error report.
+    UnreadableSpec { path: String, reason: String },
+    /// Any of the above, after lines of the lockfile had to be passed over.
+    AfterSkippedLines { error: Box<PlanError>, lockfile: String, skipped: Vec<LockfileError> },
 }
 
 impl PlanError {
     /// The Ruby error class and Bundler's status code.
     pub fn class_name(&self) -> &'static str {
         match self {
-            PlanError::LockfileMissing { .. } => "GemNotFound",
+            // Frozen Bundler's answer to a missing lockfile (16): fastbundle
+            // never resolves, so it cannot write one either.
+            PlanError::LockfileMissing { .. } => "ProductionError",
             PlanError::Lockfile { .. } | PlanError::LockfileUnreadable { .. } => "LockfileError",
             PlanError::GemfileChanged { .. } => "ProductionError",
             PlanError::PlatformUnsupported(_) => "ProductionError",
+            PlanError::LockfileIncomplete { .. } => "ProductionError",
             PlanError::GemNotFound(_) => "GemNotFound",
             PlanError::GitNotCheckedOut { .. } => "GitError",
+            PlanError::PathMissing { .. } => "PathError",
             PlanError::BrokenInstall { .. } => "GemNotFound",
+            PlanError::UnreadableSpec { .. } => "UnreadableGemspec",
+            PlanError::AfterSkippedLines { error, .. } => error.class_name(),
         }
     }
 
     pub fn message(&self) -> String {
         match self {
             PlanError::LockfileMissing { gemfile, lockfile } => format!(
-                "Could not find {lockfile}, the lockfile of {gemfile}.\n\
+                "{gemfile} has no lockfile ({lockfile} does not exist).\n\
                  fastbundle never resolves: run `bundle install` (or `bundle lock`) to write it."
             ),
             PlanError::Lockfile { path, error } => error.message(path),
             PlanError::LockfileUnreadable { path, reason } => {
                 format!("Could not read the lockfile {path}: {reason}")
             }
-            PlanError::GemfileChanged { added, deleted, changed } => {
-                let mut msg = String::from(
-                    "The Gemfile and Gemfile.lock do not match, and fastbundle never re-resolves.\n\
-                     Run `bundle install` to update Gemfile.lock, then try again.\n",
-                );
-                for (title, list) in [("added to", added), ("deleted from", deleted), ("changed in", changed)] {
-                    if !list.is_empty() {
-                        msg.push_str(&format!("\nYou {title} the Gemfile:\n"));
-                        for item in list {
-                            msg.push_str(&format!("* {item}\n"));
-                        }
-                    }
-                }
-                msg
+            PlanError::GemfileChanged { gemfile, lockfile, mismatch } => {
+                mismatch.message(file_name(gemfile), file_name(lockfile))
             }
             PlanError::PlatformUnsupported(msg) => msg.clone(),
+            PlanError::LockfileIncomplete { lockfile, platform, missing } => format!(
+                "{} does not have all the gems needed on this platform ({platform}): {}.\n\
+                 fastbundle never re-resolves: run `bundle install` to complete it.",
+                file_name(lockfile),
+                missing.join(", ")
+            ),
             PlanError::GemNotFound(missing) => {
                 let mut msg = String::from("Could not find ");
                 msg.push_str(&missing.join(", "));
@@ -162,12 +190,43 @@ impl PlanError {
                  Please run `bundle install` before trying to start your application.",
                 redact(uri)
             ),
-            PlanError::BrokenInstall { full_name, reason } => format!(
-                "The installed gem {full_name} is broken: {reason}.\nRun `gem pristine {}` or `bundle install` to repair it.",
-                full_name
+            PlanError::PathMissing { name, path, is_file } => format!(
+                "The path `{path}` of the gem {name} {}.\n\
+                 Restore it, or change the gem's `path:` in the Gemfile and run `bundle install`.",
+                if *is_file { "is not a directory" } else { "does not exist" }
+            ),
+            PlanError::BrokenInstall { full_name, reason } => {
+                format!("The installed gem {full_name} is broken: {reason}.\nRun `bundle install` to reinstall it.")
+            }
+            PlanError::AfterSkippedLines { error, lockfile, skipped } => {
+                let mut msg = error.message();
+                msg.push_str(&format!("\n\n{} has lines that neither Bundler nor fastbundle can read:\n", file_name(lockfile)));
+                for e in skipped {
+                    msg.push_str(&format!("* {}\n", e.brief(lockfile)));
+                }
+                msg.push_str("Restore it from version control, or fix those lines and run `bundle install`.");
+                msg
+            }
+            PlanError::UnreadableSpec { path, reason } => format!(
+                "RubyGems cannot read the installed gemspec {path}: {reason}.\n\
+                 Bundler and RubyGems stop on it too. Remove or repair that file (reinstalling its gem rewrites it)."
             ),
         }
     }
+}
+
+/// Debian's Bundler (`Gem::Specification#deleted_gem?`, what `bundle install`
+/// and `bundle info` use): the gem dir is gone, unless it is a default gem or
+/// one packaged by Debian, whose files live in vendor_ruby while its spec
+/// points into `/rubygems-integration/`. Bundler's runtime does not ask and
+/// puts the missing directory on the load path; fastbundle stops instead.
+fn deleted_gem(spec: &InstalledSpec) -> bool {
+    !spec.default_gem && !spec.full_gem_path_exists && !spec.full_gem_path.contains("/rubygems-integration/")
+}
+
+/// The last component of a path, as the user knows the file.
+fn file_name(path: &str) -> &str {
+    Path::new(path).file_name().and_then(|n| n.to_str()).unwrap_or(path)
 }
 
 /// Bundler's git checkout directory name: the repository's base name and the
@@ -184,85 +243,6 @@ pub fn git_checkout_name(uri: &str, revision: &str) -> String {
     let base = base.strip_suffix(".git").unwrap_or(base);
     let short: String = revision.chars().take(12).collect();
     format!("{base}-{short}")
-}
-
-/// Splits `>= 1.0` into (`>=`, `1.0`); a bare version means `=`.
-fn split_requirement(req: &str) -> (&str, &str) {
-    let req = req.trim();
-    for op in [">=", "<=", "~>", "!=", "=", ">", "<"] {
-        if let Some(rest) = req.strip_prefix(op) {
-            return (op, rest.trim());
-        }
-    }
-    ("=", req)
-}
-
-/// `Gem::Requirement#==`: the same requirements once sorted, versions
-/// compared as versions (`>= 0.0.0` is `>= 0`), except that `~>` must also
-/// keep its precision (`~> 1.0` is not `~> 1`).
-fn same_requirements(a: &[String], b: &[String]) -> bool {
-    let norm = |list: &[String]| {
-        let mut v: Vec<(String, String)> = if list.is_empty() {
-            vec![(">=".to_string(), "0".to_string())]
-        } else {
-            list.iter().map(|r| split_requirement(r)).map(|(o, v)| (o.to_string(), v.to_string())).collect()
-        };
-        v.sort_by(|x, y| format!("{} {}", x.0, x.1).cmp(&format!("{} {}", y.0, y.1)));
-        v
-    };
-    let (a, b) = (norm(a), norm(b));
-    a.len() == b.len()
-        && a.iter().zip(&b).all(|((oa, va), (ob, vb))| {
-            oa == ob
-                && platform::compare_versions(va, vb) == std::cmp::Ordering::Equal
-                && (oa != "~>" || va == vb)
-        })
-}
-
-/// Bundler's frozen check (`ensure_equivalent_gemfile_and_lockfile`): the
-/// same dependency names, requirements and pins.
-fn check_equivalent(req: &Request, lock: &Lockfile) -> Result<(), PlanError> {
-    let mut locked: HashMap<&str, (Vec<String>, bool)> = HashMap::new();
-    for d in &lock.dependencies {
-        let reqs: Vec<String> = lock.requirements(&d.dep).map(str::to_string).collect();
-        locked.insert(lock.str(d.dep.name), (reqs, d.pinned));
-    }
-    let show = |reqs: &[String]| if reqs.is_empty() { ">= 0".to_string() } else { reqs.join(", ") };
-    let (mut added, mut changed) = (Vec::new(), Vec::new());
-    let mut seen = HashSet::new();
-    for dep in &req.dependencies {
-        if !seen.insert(dep.name.as_str()) {
-            continue;
-        }
-        match locked.get(dep.name.as_str()) {
-            None => added.push(format!("{} ({})", dep.name, show(&dep.requirements))),
-            Some((lreqs, _)) if !same_requirements(lreqs, &dep.requirements) => changed.push(format!(
-                "{} from `{}` to `{}`",
-                dep.name,
-                show(lreqs),
-                show(&dep.requirements)
-            )),
-            Some((_, pinned)) if *pinned != dep.pinned && dep.name != "bundler" => changed.push(format!(
-                "{} source from `{}` to `{}`",
-                dep.name,
-                if *pinned { "an explicit source" } else { "no specified source" },
-                if dep.pinned { "an explicit source" } else { "no specified source" }
-            )),
-            _ => {}
-        }
-    }
-    let deleted: Vec<String> = lock
-        .dependencies
-        .iter()
-        .map(|d| lock.str(d.dep.name))
-        .filter(|n| !seen.contains(n) && *n != "bundler")
-        .map(str::to_string)
-        .collect();
-    if added.is_empty() && deleted.is_empty() && changed.is_empty() {
-        Ok(())
-    } else {
-        Err(PlanError::GemfileChanged { added, deleted, changed })
-    }
 }
 
 /// `Definition#requested_groups` (with upstream's `only`), or the explicit
@@ -294,11 +274,11 @@ fn requested_groups(req: &Request, settings: &Settings) -> Vec<String> {
 }
 
 pub fn plan(req: &Request) -> Result<Plan, PlanError> {
-    let root = Path::new(&req.root);
-    let settings = Settings::load(root, &req.settings_env);
-    let frozen = settings.bool("frozen") || settings.bool("deployment");
-    let force_ruby = settings.bool("force_ruby_platform");
+    plan_with(req, None)
+}
 
+/// [`plan`], reusing what [`prefetch`] gathered when it still applies.
+pub fn plan_with(req: &Request, prefetched: Option<Prefetched>) -> Result<Plan, PlanError> {
     let bytes = match std::fs::read(&req.lockfile) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -306,14 +286,36 @@ pub fn plan(req: &Request) -> Result<Plan, PlanError> {
         }
         Err(e) => return Err(PlanError::LockfileUnreadable { path: req.lockfile.clone(), reason: e.to_string() }),
     };
-    let lock = Lockfile::parse_bytes(&bytes).map_err(|error| PlanError::Lockfile { path: req.lockfile.clone(), error })?;
-    check_equivalent(req, &lock)?;
+    // Lines Bundler passes over are passed over here too (so what follows
+    // gets Bundler's status), and named if the plan then fails.
+    let (lock, skipped) = Lockfile::parse_bytes_lenient(&bytes)
+        .map_err(|error| PlanError::Lockfile { path: req.lockfile.clone(), error })?;
+    plan_locked(req, &lock, prefetched).map_err(|error| {
+        if skipped.is_empty() {
+            error
+        } else {
+            PlanError::AfterSkippedLines { error: Box::new(error), lockfile: req.lockfile.clone(), skipped }
+        }
+    })
+}
 
+fn plan_locked(req: &Request, lock: &Lockfile, prefetched: Option<Prefetched>) -> Result<Plan, PlanError> {
+    let root = Path::new(&req.root);
+    let settings = Settings::load(root, &req.settings_env);
+    let frozen = settings.bool("frozen") || settings.bool("deployment");
+    let force_ruby = settings.bool("force_ruby_platform");
+
+    // Bundler's order: validate_platforms!, then the frozen check.
     let local = Platform::parse(&req.platform);
     let platforms: Vec<&str> = lock.platforms.iter().map(|&p| lock.str(p)).collect();
     if !platform::lockfile_supports(&platforms, &local, force_ruby) {
         return Err(PlanError::PlatformUnsupported(platform::unsupported_platform_message(&platforms, &local, force_ruby)));
     }
+    frozen::check(&req.dependencies, &req.sources, lock, root).map_err(|mismatch| PlanError::GemfileChanged {
+        gemfile: req.gemfile.clone(),
+        lockfile: req.lockfile.clone(),
+        mismatch,
+    })?;
 
     let groups = requested_groups(req, &settings);
     let roots: Vec<&GemfileDependency> = req
@@ -328,16 +330,22 @@ pub fn plan(req: &Request) -> Result<Plan, PlanError> {
         by_name.entry(lock.str(s.name)).or_default().push(i);
     }
     let dep_force: HashMap<&str, bool> = req.dependencies.iter().map(|d| (d.name.as_str(), d.force_ruby_platform)).collect();
-    let mut queue: std::collections::VecDeque<&str> = roots.iter().map(|d| d.name.as_str()).collect();
+    // (name, the locked spec that needs it)
+    let mut queue: std::collections::VecDeque<(&str, Option<&str>)> =
+        roots.iter().map(|d| (d.name.as_str(), None)).collect();
     let mut handled: HashSet<&str> = HashSet::new();
     let mut chosen: Vec<usize> = Vec::new();
     let mut missing: Vec<String> = Vec::new();
-    while let Some(name) = queue.pop_front() {
+    let needed_by = |name: &str, parent: Option<&str>| match parent {
+        Some(p) => format!("{name} (needed by {p})"),
+        None => name.to_string(),
+    };
+    while let Some((name, parent)) = queue.pop_front() {
         if name == "bundler" || !handled.insert(name) {
             continue;
         }
         let Some(idx) = by_name.get(name) else {
-            missing.push(format!("gem '{name}'"));
+            missing.push(needed_by(name, parent));
             continue;
         };
         let cands: Vec<(&str, &str)> =
@@ -350,44 +358,57 @@ pub fn plan(req: &Request) -> Result<Plan, PlanError> {
         };
         let picks = platform::select_best_variants(&cands, &local, force, same_deps);
         if picks.is_empty() {
-            missing.push(format!("gem '{name}' for platform {local}"));
+            missing.push(needed_by(name, parent));
             continue;
         }
         for &p in &picks {
             chosen.push(idx[p]);
         }
         for d in lock.deps_of(&lock.specs[idx[picks[0]]]) {
-            queue.push_back(lock.str(d.name));
+            queue.push_back((lock.str(d.name), Some(name)));
         }
     }
     if !missing.is_empty() {
-        return Err(PlanError::GemNotFound(missing));
+        return Err(PlanError::LockfileIncomplete {
+            lockfile: req.lockfile.clone(),
+            platform: local.to_string(),
+            missing,
+        });
     }
 
-    // Where installed gems live.
-    let bundle_path_setting = settings.path();
-    let use_system_gems = bundle_path_setting.use_system_gems();
-    let bundle_path: PathBuf = match &bundle_path_setting.explicit_path {
-        Some(p) if !use_system_gems => root.join(p).join(&req.ruby_scope),
-        Some(p) => root.join(p),
-        None => PathBuf::from(&req.gem_dir),
-    };
+    let InstallDirs { bundle_path, use_system_gems, gem_dirs } = install_dirs(req, &settings);
     let bundle_path_str = bundle_path.to_string_lossy().into_owned();
-    let gem_dirs: Vec<String> = if use_system_gems { req.gem_path.clone() } else { vec![bundle_path_str.clone()] };
-    let dir_refs: Vec<&str> = gem_dirs.iter().map(String::as_str).collect();
-    let index: GemIndex = gem_dirs::scan(&ScanRequest {
-        gem_dirs: &dir_refs,
-        default_specs: req
-            .default_specifications_dir
-            .as_deref()
-            .map(|d| DefaultSpecs { specifications_dir: d, base_dir: &req.default_dir }),
-        platform: &req.platform,
-        extension_api_version: &req.extension_api_version,
-    });
+    let pathname_locked = chosen.iter().any(|&i| lock.str(lock.specs[i].name) == PREACTIVATED);
+    let prefetched = prefetched.filter(|p| p.matches(req, &gem_dirs));
+    let (index, bundler) = match prefetched {
+        Some(p) => (p.index, p.bundler),
+        None => {
+            let mut names: HashSet<&str> = chosen.iter().map(|&i| lock.str(lock.specs[i].name)).collect();
+            names.extend(EXTRA_NAMES);
+            let index = scan_installed(req, &gem_dirs, &names);
+            let bundler = newest_bundler(req, &index, use_system_gems);
+            (index, bundler)
+        }
+    };
+    // A spec file of a locked gem that cannot be read stops the setup.
+    // (RubyGems reads every spec file of every gem dir, so under Bundler an
+    // unreadable one stops the boot whichever gem it belongs to; fastbundle
+    // reads only the spec files that can hold a locked gem.)
+    if let Some(e) = index.errors.iter().find(|e| {
+        matches!(e.kind, ScanErrorKind::UnreadableSpec(_) | ScanErrorKind::InvalidUtf8 | ScanErrorKind::BrokenStub)
+    }) {
+        let reason = match &e.kind {
+            ScanErrorKind::UnreadableSpec(why) => why.split(" (os error").next().unwrap_or(why).to_string(),
+            ScanErrorKind::InvalidUtf8 => "its stub header is not valid UTF-8".to_string(),
+            _ => "its stub line is empty".to_string(),
+        };
+        return Err(PlanError::UnreadableSpec { path: e.path.clone(), reason });
+    }
 
     let by_full_name = platform::materializes_by_full_name(&platforms, &local, force_ruby);
     let mut specs: Vec<PlannedSpec> = Vec::with_capacity(chosen.len());
     let mut not_installed: Vec<String> = Vec::new();
+    let mut path_dependencies = Vec::new();
     for &i in &chosen {
         let ls = &lock.specs[i];
         let name = lock.str(ls.name);
@@ -408,10 +429,13 @@ pub fn plan(req: &Request) -> Result<Plan, PlanError> {
                 };
                 match found {
                     Some(s) => {
-                        if s.has_stub && !s.default_gem && !s.full_gem_path_exists {
+                        if s.has_stub && deleted_gem(s) {
                             return Err(PlanError::BrokenInstall {
                                 full_name: s.full_name.clone(),
-                                reason: format!("its directory {} is missing", s.full_gem_path),
+                                reason: format!(
+                                    "its directory {} has been deleted, but its spec {} is still installed",
+                                    s.full_gem_path, s.spec_file
+                                ),
                             });
                         }
                         specs.push(PlannedSpec {
@@ -449,9 +473,25 @@ pub fn plan(req: &Request) -> Result<Plan, PlanError> {
                     }
                     checkout
                 } else {
-                    root.join(remote)
+                    let dir = root.join(remote);
+                    if !dir.is_dir() {
+                        return Err(PlanError::PathMissing {
+                            name: name.to_string(),
+                            path: dir.to_string_lossy().into_owned(),
+                            is_file: dir.exists(),
+                        });
+                    }
+                    dir
                 };
                 let dir = dir.to_string_lossy().into_owned();
+                if source.kind == SourceKind::Path {
+                    let deps = lock
+                        .deps_of(ls)
+                        .iter()
+                        .map(|d| (lock.str(d.name).to_string(), lock.requirements(d).map(str::to_string).collect()))
+                        .collect();
+                    path_dependencies.push((lock.full_name(ls), deps));
+                }
                 specs.push(PlannedSpec {
                     name: name.to_string(),
                     version: version.to_string(),
@@ -473,7 +513,159 @@ pub fn plan(req: &Request) -> Result<Plan, PlanError> {
     }
 
     sort_specs(&mut specs, &lock, &chosen);
-    Ok(Plan { specs, groups, bundle_path: bundle_path_str, use_system_gems, frozen, gem_dirs })
+    let preactivated = if pathname_locked {
+        Vec::new()
+    } else {
+        index.named(PREACTIVATED).filter(|s| s.default_gem).take(1).map(default_gem_spec).collect()
+    };
+    Ok(Plan {
+        specs,
+        groups,
+        bundle_path: bundle_path_str,
+        use_system_gems,
+        frozen,
+        gem_dirs,
+        bundler,
+        preactivated,
+        path_dependencies,
+    })
+}
+
+/// The default gem Bundler's runtime requires (and so activates) itself.
+const PREACTIVATED: &str = "pathname";
+/// Read with the bundle: Bundler's own stub and its preactivated gem.
+const EXTRA_NAMES: [&str; 2] = ["bundler", PREACTIVATED];
+
+/// Where installed gems live: Bundler's `Settings#path` and `Bundler.bundle_path`.
+struct InstallDirs {
+    bundle_path: PathBuf,
+    use_system_gems: bool,
+    /// The dirs whose specs the bundle may use.
+    gem_dirs: Vec<String>,
+}
+
+fn install_dirs(req: &Request, settings: &Settings) -> InstallDirs {
+    let root = Path::new(&req.root);
+    let setting = settings.path();
+    let use_system_gems = setting.use_system_gems();
+    let bundle_path: PathBuf = match &setting.explicit_path {
+        Some(p) if !use_system_gems => root.join(p).join(&req.ruby_scope),
+        Some(p) => root.join(p),
+        None => PathBuf::from(&req.gem_dir),
+    };
+    let gem_dirs =
+        if use_system_gems { req.gem_path.clone() } else { vec![bundle_path.to_string_lossy().into_owned()] };
+    InstallDirs { bundle_path, use_system_gems, gem_dirs }
+}
+
+fn scan_installed(req: &Request, gem_dirs: &[String], names: &HashSet<&str>) -> GemIndex {
+    let dir_refs: Vec<&str> = gem_dirs.iter().map(String::as_str).collect();
+    gem_dirs::scan(&ScanRequest {
+        gem_dirs: &dir_refs,
+        default_specs: req
+            .default_specifications_dir
+            .as_deref()
+            .map(|d| DefaultSpecs { specifications_dir: d, base_dir: &req.default_dir }),
+        platform: &req.platform,
+        extension_api_version: &req.extension_api_version,
+        only_names: Some(names),
+    })
+}
+
+/// The file-system half of a plan, gathered while Ruby still evaluates the
+/// Gemfile: every locked gem's installed specs, Bundler's stub, and which
+/// of their load paths have man pages beside them. It depends only on the
+/// environment part of the request (never on the Gemfile), so [`plan_with`]
+/// uses it when that part is unchanged — the Gemfile may have changed ENV —
+/// and otherwise scans again.
+#[derive(Clone, Debug)]
+pub struct Prefetched {
+    /// The request it was made for (dependencies and groups empty).
+    env: Request,
+    gem_dirs: Vec<String>,
+    index: GemIndex,
+    bundler: Option<(String, String)>,
+    /// Load path entry -> whether `Runtime#setup_manpath` would add its man dir.
+    pub man_dirs: HashMap<String, Option<String>>,
+}
+
+impl Prefetched {
+    fn matches(&self, req: &Request, gem_dirs: &[String]) -> bool {
+        let (a, b) = (&self.env, req);
+        self.gem_dirs == gem_dirs
+            && a.root == b.root
+            && a.lockfile == b.lockfile
+            && a.settings_env == b.settings_env
+            && a.gem_path == b.gem_path
+            && a.gem_dir == b.gem_dir
+            && a.default_specifications_dir == b.default_specifications_dir
+            && a.default_dir == b.default_dir
+            && a.platform == b.platform
+            && a.ruby_scope == b.ruby_scope
+            && a.extension_api_version == b.extension_api_version
+    }
+}
+
+/// Gathers [`Prefetched`] for a request whose Gemfile part is not known yet.
+/// `None` when there is nothing worth gathering (no readable lockfile): the
+/// plan then reports the problem itself.
+pub fn prefetch(env: Request) -> Option<Prefetched> {
+    let settings = Settings::load(Path::new(&env.root), &env.settings_env);
+    let bytes = std::fs::read(&env.lockfile).ok()?;
+    let (lock, _) = Lockfile::parse_bytes_lenient(&bytes).ok()?;
+    let InstallDirs { use_system_gems, gem_dirs, .. } = install_dirs(&env, &settings);
+    let mut names: HashSet<&str> = lock.specs.iter().map(|s| lock.str(s.name)).collect();
+    names.extend(EXTRA_NAMES);
+    let index = scan_installed(&env, &gem_dirs, &names);
+    let bundler = newest_bundler(&env, &index, use_system_gems);
+    let paths: Vec<&str> =
+        index.specs.iter().filter(|s| !s.default_gem).flat_map(|s| s.require_paths.iter().map(String::as_str)).collect();
+    let man_dirs = crate::manpath::man_dir_of_each(&paths);
+    Some(Prefetched { env, gem_dirs, index, bundler, man_dirs })
+}
+
+fn default_gem_spec(s: &gem_dirs::InstalledSpec) -> PlannedSpec {
+    PlannedSpec {
+        name: s.name.clone(),
+        version: s.version.clone(),
+        platform: s.platform.clone(),
+        full_name: s.full_name.clone(),
+        full_gem_path: s.full_gem_path.clone(),
+        loaded_from: Some(s.spec_file.clone()),
+        load_paths: s.require_paths.clone(),
+        gemspec_dir: None,
+        gemspec_glob: None,
+        source: SourceKind::Gem,
+        default_gem: true,
+    }
+}
+
+/// `Gem::Specification.stubs_for("bundler").max_by(&:version)` as seen
+/// before setup changes GEM_PATH: the original `Gem.path`, then default
+/// gems. Ties keep the first, as `max_by` does.
+fn newest_bundler(req: &Request, bundle_index: &GemIndex, use_system_gems: bool) -> Option<(String, String)> {
+    let names: HashSet<&str> = ["bundler"].into_iter().collect();
+    let own;
+    let installed: Vec<&gem_dirs::InstalledSpec> = if use_system_gems {
+        bundle_index.named("bundler").collect()
+    } else {
+        let dirs: Vec<&str> = req.gem_path.iter().map(String::as_str).collect();
+        own = gem_dirs::scan(&ScanRequest {
+            gem_dirs: &dirs,
+            default_specs: None,
+            platform: &req.platform,
+            extension_api_version: &req.extension_api_version,
+            only_names: Some(&names),
+        });
+        own.named("bundler").chain(bundle_index.named("bundler").filter(|s| s.default_gem)).collect()
+    };
+    let mut newest: Option<&gem_dirs::InstalledSpec> = None;
+    for s in installed {
+        if newest.is_none_or(|n| platform::compare_versions(&s.version, &n.version) == std::cmp::Ordering::Greater) {
+            newest = Some(s);
+        }
+    }
+    newest.map(|s| (s.version.clone(), s.full_gem_path.clone()))
 }
 
 /// `SpecSet#sorted`: rake first, then a depth-first topological sort over
@@ -522,17 +714,7 @@ fn sort_specs(specs: &mut Vec<PlannedSpec>, lock: &Lockfile, chosen: &[usize]) {
 
 #[cfg(test)]
 mod tests {
-    use super::{git_checkout_name, same_requirements};
-
-    #[test]
-    fn requirements_compare_like_gem_requirement() {
-        let v = |l: &[&str]| l.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert!(same_requirements(&v(&[]), &v(&[">= 0.0.0"])));
-        assert!(same_requirements(&v(&["< 2", ">= 1.0"]), &v(&[">= 1", "< 2.0"])));
-        assert!(same_requirements(&v(&["1.0"]), &v(&["= 1.0"])));
-        assert!(!same_requirements(&v(&["~> 1.0"]), &v(&["~> 1"])));
-        assert!(!same_requirements(&v(&[">= 1"]), &v(&[">= 1", "< 2"])));
-    }
+    use super::git_checkout_name;
 
     #[test]
     fn git_checkout_names() {

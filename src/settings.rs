@@ -41,7 +41,7 @@ pub struct Settings {
 }
 
 /// What the environment says about where settings live.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SettingsEnv {
     /// Every `BUNDLE_*` variable (others are ignored).
     pub bundle_vars: Vec<(String, String)>,
@@ -103,7 +103,8 @@ impl Settings {
         }
     }
 
-    fn level(&self, level: Level) -> &[(String, String)] {
+    /// The raw `(KEY, value)` pairs of one level, in file order.
+    pub fn level(&self, level: Level) -> &[(String, String)] {
         match level {
             Level::Local => &self.local,
             Level::Env => &self.env,

@@ -44,6 +44,7 @@ impl Tmp {
             default_specs: with_defaults.then(|| DefaultSpecs { specifications_dir: &spec_dir, base_dir: &base }),
             platform: "x86_64-linux",
             extension_api_version: "3.1.0",
+            only_names: None,
         })
     }
 }
@@ -226,7 +227,7 @@ fn invalid_utf8_and_broken_stubs_are_errors() {
     let t = Tmp::new();
     t.write("first/specifications/bad-1.0.gemspec", b"# \xff\xfe\n# stub: bad 1.0 ruby li\xffb\n\n");
     t.write("first/specifications/badext-1.0.gemspec", b"#\n# stub: badext 1.0 ruby lib\n# stub: ext/\xff\n");
-    t.write("first/specifications/short-1.0.gemspec", b"#\n# stub: short 1.0\n\n");
+    t.write("first/specifications/short-1.0.gemspec", b"#\n# stub: \n\n");
     // A broken first line alone is fine: RubyGems discards it unread.
     t.write("first/specifications/okfirst-1.0.gemspec", b"# \xff\xfe\n# stub: okfirst 1.0 ruby lib\n\n");
     fs::create_dir_all(t.path("first/gems/okfirst-1.0")).unwrap();
@@ -246,6 +247,24 @@ fn invalid_utf8_and_broken_stubs_are_errors() {
     for e in &index.errors {
         assert!(!e.message().is_empty());
     }
+}
+
+#[test]
+fn short_stub_lines_read_like_rubygems() {
+    // StubLine takes the require paths from the last field, whatever it is,
+    // and defaults a missing platform to ruby and a missing version to "".
+    let t = Tmp::new();
+    t.write("first/specifications/short-1.0.gemspec", b"#\n# stub: short 1.0\n\n");
+    t.write("first/specifications/three-1.0.gemspec", b"#\n# stub: three 1.0 ruby\n\n");
+    t.write("first/specifications/one.gemspec", b"#\n# stub: one\n\n");
+    let index = t.scan(&["first"], false);
+    assert!(index.errors.iter().all(|e| e.kind == ScanErrorKind::MissingGemDir), "{:?}", index.errors);
+    let short = spec(&index, "short-1.0");
+    assert_eq!(short.require_paths, [t.path("first/gems/short-1.0/1.0")]);
+    assert_eq!(spec(&index, "three-1.0").require_paths, [t.path("first/gems/three-1.0/ruby")]);
+    let one = spec(&index, "one-");
+    assert_eq!((one.version.as_str(), one.platform.as_str()), ("", "ruby"));
+    assert_eq!(one.require_paths, [t.path("first/gems/one-/one")]);
 }
 
 #[test]
@@ -382,6 +401,7 @@ fn relative_and_unclean_dirs_are_expanded() {
         default_specs: None,
         platform: "x86_64-linux",
         extension_api_version: "3.1.0",
+        only_names: None,
     });
     let alpha = spec(&index, "alpha-1.0.0");
     assert_eq!(alpha.full_gem_path, format!("{}/gems/alpha-1.0.0", t.path("first")));

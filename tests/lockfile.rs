@@ -192,3 +192,81 @@ fn merge_markers_are_found_at_every_alignment() {
     // Six in a row is not a marker.
     assert!(Lockfile::parse("GEM\n  remote: ======\n  specs:\n").is_ok());
 }
+
+const SMALL: &str = "GEM
+  remote: https://rubygems.org/
+  specs:
+    alpha (1.0.0)
+      beta (~> 2.0)
+    beta (2.1.0)
+      gamma (>= 0)
+    gamma (0.3.0)
+
+PLATFORMS
+  x86_64-linux
+
+DEPENDENCIES
+  alpha
+  beta!
+
+BUNDLED WITH
+   2.3.15
+";
+
+fn lenient(text: &str) -> (Lockfile, Vec<u32>) {
+    let (lock, skipped) = Lockfile::parse_bytes_lenient(text.as_bytes()).expect("lenient parse");
+    assert!(Lockfile::parse(text).is_err(), "the strict parse refuses what the lenient one passes over");
+    (lock, skipped.iter().map(|e| e.line.unwrap()).collect())
+}
+
+fn names(lock: &Lockfile) -> Vec<&str> {
+    lock.specs.iter().map(|s| lock.str(s.name)).collect()
+}
+
+#[test]
+fn lenient_parse_passes_over_a_spec_line_and_its_dependencies() {
+    let (lock, lines) = lenient(&SMALL.replace("    beta (2.1.0)\n", "    beta (2.1.0\n"));
+    assert_eq!(lines, [6]);
+    assert_eq!(names(&lock), ["alpha", "gamma"]);
+    // gamma's line under the unreadable spec belongs to no spec.
+    assert!(lock.specs.iter().all(|s| lock.deps_of(s).iter().all(|d| lock.str(d.name) != "gamma")));
+    assert_eq!(lock.deps_of(&lock.specs[0]).len(), 1);
+}
+
+#[test]
+fn lenient_parse_keeps_unreadable_dependency_lines_under_their_whole_text() {
+    let (lock, lines) = lenient(&SMALL.replace("      beta (~> 2.0)\n", "      beta (~> 2.0\n"));
+    assert_eq!(lines, [5]);
+    let alpha = &lock.specs[0];
+    let deps: Vec<&str> = lock.deps_of(alpha).iter().map(|d| lock.str(d.name)).collect();
+    assert_eq!(deps, ["beta (~> 2.0"]);
+
+    let (lock, lines) = lenient(&SMALL.replace("  beta!\n", "  beta (2!\n"));
+    assert_eq!(lines, [15]);
+    let dep = &lock.dependencies[1];
+    assert_eq!((lock.str(dep.dep.name), dep.pinned), ("beta (2", true));
+}
+
+#[test]
+fn lenient_parse_passes_over_platforms_tabs_and_bundler_versions_it_cannot_read() {
+    let text = SMALL.replace("  x86_64-linux\n", "   x86_64-linux\n").replace("    gamma (0.3.0)\n", "\tgamma (0.3.0)\n");
+    let (lock, lines) = lenient(&text.replace("   2.3.15\n", "   garbage\n"));
+    assert_eq!(lines, [8, 11, 18]);
+    assert!(lock.platforms.is_empty());
+    assert_eq!(names(&lock), ["alpha", "beta"]);
+    assert!(lock.bundled_with.is_none());
+}
+
+#[test]
+fn lenient_parse_still_refuses_what_bundler_refuses() {
+    for text in [
+        SMALL.replace("    beta (2.1.0)\n", "    beta (two)\n"),
+        SMALL.replace("      beta (~> 2.0)\n", "      beta (~~ 2.0)\n"),
+        SMALL.replace("  specs:\n", ""),
+        format!("<<<<<<< HEAD\n{SMALL}"),
+    ] {
+        assert!(Lockfile::parse_bytes_lenient(text.as_bytes()).is_err(), "{text}");
+    }
+    let (_, skipped) = Lockfile::parse_bytes_lenient(SMALL.as_bytes()).unwrap();
+    assert!(skipped.is_empty());
+}

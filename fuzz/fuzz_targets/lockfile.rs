@@ -21,4 +21,12 @@ fuzz_target!(|data: &[u8]| {
     } else if let Err(e) = Lockfile::parse_bytes(data) {
         let _ = e.message("Gemfile.lock");
     }
+    // The lenient reading a setup uses, and the frozen check on its result.
+    if let Ok((lock, skipped)) = Lockfile::parse_bytes_lenient(data) {
+        for e in &skipped {
+            let _ = e.brief("Gemfile.lock");
+        }
+        let root = std::path::Path::new("/app");
+        let _ = fastbundle_core::frozen::check(&[], &[], &lock, root);
+    }
 });

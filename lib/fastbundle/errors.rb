@@ -27,6 +27,10 @@ module FastBundle
   class GitError < Error; status_code 11; end
   class PathError < Error; status_code 13; end
   class GemspecError < Error; status_code 14; end
+  # An installed spec file RubyGems cannot read (a directory, a dangling
+  # symlink, a stub header that is not UTF-8). Bundler has no error of its
+  # own for it: RubyGems raises, and Bundler exits 1 with an error report.
+  class UnreadableGemspec < GemspecError; status_code 1; end
   class InvalidOption < Error; status_code 15; end
   class ProductionError < Error; status_code 16; end
   class RubyVersionMismatch < Error; status_code 18; end

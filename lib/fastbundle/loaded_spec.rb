@@ -40,7 +40,7 @@ module FastBundle
     # An installed gemspec without a stub header comes with no paths: only
     # evaluating it tells them.
     def load_paths
-      @load_paths = to_spec.full_require_paths if @load_paths.empty? && @loaded_from && !@gemspec_dir
+      @load_paths = spec_without_stub.full_require_paths if @load_paths.empty? && @loaded_from && !@gemspec_dir
       @load_paths
     end
     alias full_require_paths load_paths
@@ -72,6 +72,18 @@ module FastBundle
       @loaded_from = spec.loaded_from
       @full_gem_path = File.dirname(spec.loaded_from)
       @load_paths = spec.require_paths.map { |p| File.expand_path(p, @full_gem_path) }
+    end
+
+    # RubyGems evaluates a spec file without a stub header to learn which gem
+    # it is; one that does not evaluate (RubyGems warns why), or turns out to
+    # be another gem, is not installed as far as Bundler can tell (status 7).
+    def spec_without_stub
+      spec = Gem::Specification.load(@loaded_from)
+      return @full_spec = spec if spec && spec.full_name == @full_name
+
+      problem = spec ? "describes #{spec.full_name}" : "could not be loaded"
+      raise GemNotFound, "Could not find #{@full_name} in locally installed gems: its installed gemspec " \
+                         "#{@loaded_from} #{problem}.\nRemove that file and run `bundle install` to reinstall the gem."
     end
 
     def to_spec

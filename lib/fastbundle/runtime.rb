@@ -1,6 +1,7 @@
 # frozen_string_literal: true
 
 require_relative "loaded_spec"
+require_relative "path_source"
 require_relative "rubygems_integration"
 
 module FastBundle
@@ -19,27 +20,19 @@ module FastBundle
     end
 
     def request(groups)
+      sources = @definition.sources
       deps = @definition.dependencies.map do |d|
         [d.name, d.requirements, d.groups.map(&:to_s), d.should_include? ? true : false,
-         !d.source.nil?, d.force_ruby_platform ? true : false]
+         !d.source.nil?, d.force_ruby_platform ? true : false, d.source && sources.index(d.source)]
       end
-      {
-        "root" => @root,
-        "gemfile" => @gemfile,
-        "lockfile" => @lockfile,
+      # BUNDLE_* as they were before the Gemfile ran: Bundler's Settings
+      # copies them when first created, before it evaluates the Gemfile.
+      FastBundle.environment_request(@gemfile, @lockfile).merge(
         "dependencies" => deps,
+        "sources" => sources.map { |s| source_row(s) },
         "optional_groups" => @definition.optional_groups.map(&:to_s),
-        "groups" => groups.empty? ? nil : groups.map(&:to_s),
-        "env" => ENV.select { |k, _| k.start_with?("BUNDLE_") },
-        "user_home" => Gem.user_home,
-        "gem_path" => Gem.path,
-        "gem_dir" => Gem.dir,
-        "default_specifications_dir" => Gem.default_specifications_dir,
-        "default_dir" => Gem.default_dir,
-        "platform" => Gem::Platform.local.to_s,
-        "ruby_scope" => "#{RUBY_ENGINE}/#{RbConfig::CONFIG["ruby_version"]}",
-        "extension_api_version" => Gem.extension_api_version
-      }
+        "groups" => groups.empty? ? nil : groups.map(&:to_s)
+      )
     end
 
     def setup(groups)
@@ -47,19 +40,42 @@ module FastBundle
       @plan = Native.plan(request(groups))
       @specs = @plan["specs"].map { |row| LoadedSpec.new(*row) }
       @specs.each { |s| evaluate_gemspec(s) if s.gemspec_dir }
-      bundler = Environment.bundler_stub # before GEM_PATH changes
+      preactivate
       configure_gem_home_and_path
       clean_load_path
       @specs.each { |s| RubygemsIntegration.mark_loaded(s) }
       load_paths = @specs.map { |s| s.load_paths.reject { |p| $LOAD_PATH.include?(p) } }.reverse.flatten
       RubygemsIntegration.add_to_load_path(load_paths)
       RubygemsIntegration.replace_entrypoints(@specs, File.basename(@gemfile))
-      Environment.set_bundle_environment(@gemfile, @plan["bundle_path"], bundler)
+      Environment.set_bundle_environment(@gemfile, @plan["bundle_path"], @plan["bundler"])
       Environment.setup_manpath
       self
     end
 
+    # Bundler::Runtime#require (what `Bundler.setup(...).require` calls).
+    # NB: inside Runtime, a bare `require "x"` now means this method; use
+    # Kernel.require or require_relative there.
+    def require(*groups)
+      require_relative "autorequire"
+      groups = groups.map(&:to_sym)
+      groups = [:default] if groups.empty?
+      Autorequire.require_groups(@definition.dependencies, groups)
+    end
+
     private
+
+    # What the frozen check compares of a Gemfile source (Bundler's
+    # Source#== fields), as plain data; see ext/fastbundle/src/plan.rs.
+    def source_row(source)
+      case source.type
+      when :gem then ["gem", source.remotes, source.global?]
+      when :git
+        ["git", source.uri.to_s, source["ref"] || source["branch"] || source["tag"], source["branch"],
+         source["glob"] || Definition::Source::DEFAULT_GLOB, source["submodules"]&.to_s,
+         source["version"].to_s.strip.gsub("-", ".pre.")]
+      else ["path", source.expanded_path, source.path.to_s, source["version"], source["global"] ? true : false]
+      end
+    end
 
     # Bundler::Definition#validate_ruby!
     def validate_ruby!
@@ -80,21 +96,29 @@ module FastBundle
       raise RubyVersionMismatch, message
     end
 
+    # Under Bundler, the default gems its own code requires (pathname) are
+    # activated before setup; mark them so Gem.loaded_specs agrees, without
+    # paying to load them.
+    def preactivate
+      @plan["preactivated"].each do |row|
+        spec = LoadedSpec.new(*row)
+        RubygemsIntegration.mark_loaded(spec) unless Gem.loaded_specs.key?(spec.name)
+      end
+    end
+
     # Path and git gems: Bundler evaluates their gemspecs on every boot (in
-    # the gem's directory), and so do we; without one, the gem is its lib/.
+    # the gem's directory), and so do we (PathSource).
     def evaluate_gemspec(spec)
-      glob = spec.gemspec_glob || "{,*,*/*}.gemspec"
-      found = Dir.glob(glob, base: spec.gemspec_dir).sort.each do |rel|
-        file = File.join(spec.gemspec_dir, rel)
-        loaded = Dir.chdir(File.dirname(file)) { Gem::Specification.load(file) }
-        raise GemspecError, "The gemspec at #{file} is not valid. Please fix it, then run `bundle install`." unless loaded
-        break loaded if loaded.name == spec.name
-      end
-      if found.is_a?(Gem::Specification)
-        spec.full_spec = found
-      else
-        spec.load_paths = [File.join(spec.gemspec_dir, "lib")]
-      end
+      @path_sources ||= {}
+      source = @path_sources[[spec.gemspec_dir, spec.gemspec_glob]] ||=
+        PathSource.new(spec.gemspec_dir, spec.gemspec_glob, @lockfile)
+      spec.full_spec = source.materialize(spec, @plan["path_dependencies"][spec.full_name], fake_version(spec))
+    end
+
+    # The exact version a Gemfile gives a path gem (`gem "x", "1.0", path:`).
+    def fake_version(spec)
+      dep = @definition.dependencies.find { |d| d.name == spec.name }
+      dep&.source && dep.source["name"] == spec.name ? dep.source["version"] : nil
     end
 
     def configure_gem_home_and_path
@@ -136,11 +160,14 @@ module FastBundle
       end
     end
 
+    # bundler: [version, full_gem_path] of the Bundler a `bundle` child
+    # would run (the newest installed), or nil.
     def set_bundle_environment(gemfile, bundle_path, bundler)
       if bundler
-        exe = File.join(bundler.full_gem_path, "exe", "bundle")
+        version, gem_path = bundler
+        exe = File.join(gem_path, "exe", "bundle")
         ENV["BUNDLE_BIN_PATH"] = File.realpath(exe) if File.exist?(exe)
-        ENV["BUNDLER_VERSION"] = bundler.version.to_s
+        ENV["BUNDLER_VERSION"] = version
       end
       ENV["BUNDLE_GEMFILE"] = gemfile
       paths = (ENV["PATH"] || "").split(File::PATH_SEPARATOR)
@@ -156,17 +183,10 @@ module FastBundle
       ENV["RUBYLIB"] = rubylib.uniq.join(File::PATH_SEPARATOR)
     end
 
-    # The Bundler a `bundle` child would run: the newest installed one.
-    def bundler_stub
-      Gem::Specification.stubs_for("bundler").max_by(&:version)
-    end
-
-    # Bundler's Runtime#setup_manpath.
+    # Bundler's Runtime#setup_manpath (the directory checks in Rust: a
+    # Dir[] per $LOAD_PATH entry was a sixth of a 600-gem setup).
     def setup_manpath
-      manuals = $LOAD_PATH.filter_map do |path|
-        man_subdir = path.sub(/lib$/, "man")
-        man_subdir unless Dir[man_subdir + "/man?/"].empty?
-      end
+      manuals = Native.man_dirs($LOAD_PATH.map(&:to_s))
       return if manuals.empty?
 
       existing = ENV["MANPATH"] ? ENV["MANPATH"].to_s.split(File::PATH_SEPARATOR) : [""]

@@ -5,6 +5,7 @@
 
 mod lockfile;
 mod plan;
+mod settings;
 
 use std::any::Any;
 use std::cell::RefCell;
@@ -83,5 +84,6 @@ fn init(ruby: &Ruby) -> Result<(), Error> {
     native.define_singleton_method("__panic_for_test", function!(panic_for_test, 1))?;
     lockfile::init(ruby, fastbundle)?;
     plan::init(ruby, native)?;
+    settings::init(ruby, native)?;
     Ok(())
 }

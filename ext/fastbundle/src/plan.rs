@@ -2,8 +2,14 @@
 //! The request is a Hash of plain data built by lib/fastbundle/runtime.rb;
 //! the answer is a Hash of plain data (the plan) or a FastBundle error.
 
-use fastbundle_core::plan::{self, GemfileDependency, PlanError, Request};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::thread::JoinHandle;
+
+use fastbundle_core::frozen::GemfileSource;
+use fastbundle_core::plan::{self, GemfileDependency, PlanError, Prefetched, Request};
 use fastbundle_core::settings::SettingsEnv;
+use fastbundle_core::source::{normalize_remote, Source};
 use magnus::{function, prelude::*, Error, IntoValue, RArray, RHash, RModule, Ruby, Value};
 
 use crate::{error, guard};
@@ -12,11 +18,47 @@ fn fetch<T: magnus::TryConvert>(hash: RHash, key: &str) -> Result<T, Error> {
     hash.fetch::<_, T>(key)
 }
 
+fn type_error(what: &str) -> Error {
+    Error::new(Ruby::get().expect("ruby").exception_type_error(), format!("plan request: bad {what}"))
+}
+
+/// A Gemfile source row built by runtime.rb:
+/// `["gem", remotes, global]`, `["git", uri, ref, branch, glob, submodules, version]`
+/// or `["path", expanded_path, shown, version, global]`.
+fn source_from(row: RArray) -> Result<GemfileSource, Error> {
+    let kind: String = row.entry(0)?;
+    Ok(match kind.as_str() {
+        "gem" => {
+            let remotes: Vec<String> = row.entry(1)?;
+            GemfileSource {
+                source: Source::Rubygems { remotes: remotes.iter().map(|r| normalize_remote(r)).collect() },
+                global: row.entry(2)?,
+            }
+        }
+        "git" => GemfileSource {
+            source: Source::Git {
+                uri: fastbundle_core::redact::redact(&row.entry::<String>(1)?).into_owned(),
+                reference: row.entry(2)?,
+                branch: row.entry(3)?,
+                glob: row.entry(4)?,
+                submodules: row.entry(5)?,
+                version: row.entry(6)?,
+            },
+            global: false,
+        },
+        "path" => GemfileSource {
+            source: Source::Path { expanded_path: row.entry(1)?, shown: row.entry(2)?, version: row.entry(3)? },
+            global: row.entry(4)?,
+        },
+        _ => return Err(type_error("source")),
+    })
+}
+
 fn request_from(hash: RHash) -> Result<Request, Error> {
     let deps: RArray = fetch(hash, "dependencies")?;
     let mut dependencies = Vec::with_capacity(deps.len());
     for d in deps.into_iter() {
-        let d = RArray::from_value(d).ok_or_else(|| Error::new(Ruby::get().expect("ruby").exception_type_error(), "dependency"))?;
+        let d = RArray::from_value(d).ok_or_else(|| type_error("dependency"))?;
         dependencies.push(GemfileDependency {
             name: d.entry(0)?,
             requirements: d.entry(1)?,
@@ -24,22 +66,34 @@ fn request_from(hash: RHash) -> Result<Request, Error> {
             should_include: d.entry(3)?,
             pinned: d.entry(4)?,
             force_ruby_platform: d.entry(5)?,
+            source: d.entry(6)?,
         });
     }
-    let env: RHash = fetch(hash, "env")?;
-    let mut bundle_vars = Vec::new();
-    env.foreach(|k: String, v: String| {
-        bundle_vars.push((k, v));
-        Ok(magnus::r_hash::ForEach::Continue)
-    })?;
+    let rows: RArray = fetch(hash, "sources")?;
+    let mut sources = Vec::with_capacity(rows.len());
+    for row in rows.into_iter() {
+        sources.push(source_from(RArray::from_value(row).ok_or_else(|| type_error("source"))?)?);
+    }
+    let user_home = fetch::<Option<String>>(hash, "user_home")?.map(std::path::PathBuf::from);
+    let settings_env = |vars: RHash| -> Result<SettingsEnv, Error> {
+        let mut bundle_vars = Vec::new();
+        vars.foreach(|k: String, v: String| {
+            bundle_vars.push((k, v));
+            Ok(magnus::r_hash::ForEach::Continue)
+        })?;
+        Ok(SettingsEnv { bundle_vars, user_home: user_home.clone() })
+    };
+
     Ok(Request {
         root: fetch(hash, "root")?,
         gemfile: fetch(hash, "gemfile")?,
         lockfile: fetch(hash, "lockfile")?,
         dependencies,
+        sources,
         optional_groups: fetch(hash, "optional_groups")?,
         groups: fetch(hash, "groups")?,
-        settings_env: SettingsEnv { bundle_vars, user_home: fetch::<Option<String>>(hash, "user_home")?.map(Into::into) },
+        settings_env: settings_env(fetch(hash, "env")?)?,
+
         gem_path: fetch(hash, "gem_path")?,
         gem_dir: fetch(hash, "gem_dir")?,
         default_specifications_dir: fetch(hash, "default_specifications_dir")?,
@@ -50,10 +104,9 @@ fn request_from(hash: RHash) -> Result<Request, Error> {
     })
 }
 
-fn plan_to_ruby(ruby: &Ruby, plan: &plan::Plan) -> Result<RHash, Error> {
-    let out = ruby.hash_new();
-    let specs = ruby.ary_new_capa(plan.specs.len());
-    for s in &plan.specs {
+fn spec_rows(ruby: &Ruby, specs: &[plan::PlannedSpec]) -> Result<RArray, Error> {
+    let rows = ruby.ary_new_capa(specs.len());
+    for s in specs {
         let row: [Value; 11] = [
             ruby.str_new(&s.name).as_value(),
             ruby.str_new(&s.version).as_value(),
@@ -67,20 +120,64 @@ fn plan_to_ruby(ruby: &Ruby, plan: &plan::Plan) -> Result<RHash, Error> {
             ruby.to_symbol(s.source.as_str()).as_value(),
             s.default_gem.into_value_with(ruby),
         ];
-        specs.push(ruby.ary_new_from_values(&row))?;
+        rows.push(ruby.ary_new_from_values(&row))?;
     }
-    out.aset("specs", specs)?;
+    Ok(rows)
+}
+
+fn plan_to_ruby(ruby: &Ruby, plan: &plan::Plan) -> Result<RHash, Error> {
+    let out = ruby.hash_new();
+    out.aset("specs", spec_rows(ruby, &plan.specs)?)?;
+    out.aset("preactivated", spec_rows(ruby, &plan.preactivated)?)?;
+    out.aset("bundler", plan.bundler.as_ref().map(|(v, p)| ruby.ary_from_iter([ruby.str_new(v), ruby.str_new(p)])))?;
     out.aset("groups", ruby.ary_from_iter(plan.groups.iter().map(|g| ruby.to_symbol(g))))?;
     out.aset("bundle_path", plan.bundle_path.as_str())?;
     out.aset("use_system_gems", plan.use_system_gems)?;
     out.aset("frozen", plan.frozen)?;
+    let path_deps = ruby.hash_new();
+    for (full_name, deps) in &plan.path_dependencies {
+        let list = ruby.ary_new_capa(deps.len());
+        for (name, reqs) in deps {
+            list.push(ruby.ary_new_from_values(&[
+                ruby.str_new(name).as_value(),
+                ruby.ary_from_iter(reqs.iter().map(|r| ruby.str_new(r))).as_value(),
+            ]))?;
+        }
+        path_deps.aset(full_name.as_str(), list)?;
+    }
+    out.aset("path_dependencies", path_deps)?;
     Ok(out)
+}
+
+/// The file-system work started by `Native.prefetch`, running while Ruby
+/// evaluates the Gemfile; taken by the next `Native.plan`.
+static PREFETCH: Mutex<Option<JoinHandle<Option<Prefetched>>>> = Mutex::new(None);
+/// What the last plan learned about man dirs, for `Native.man_dirs`.
+static MAN_DIRS: Mutex<Option<HashMap<String, Option<String>>>> = Mutex::new(None);
+
+/// `Native.prefetch(request)`: the request without its Gemfile part. Starts
+/// a thread that reads the installed specs of every locked gem; returns
+/// at once.
+fn native_prefetch(ruby: &Ruby, request: RHash) -> Result<bool, Error> {
+    guard(ruby, || {
+        let env = request_from(request)?;
+        let handle = std::thread::Builder::new().name("fastbundle-prefetch".into()).spawn(move || plan::prefetch(env));
+        let started = handle.is_ok();
+        *PREFETCH.lock().unwrap_or_else(|e| e.into_inner()) = handle.ok();
+        Ok(started)
+    })
 }
 
 fn native_plan(ruby: &Ruby, request: RHash) -> Result<RHash, Error> {
     guard(ruby, || {
         let req = request_from(request)?;
-        match plan::plan(&req) {
+        let handle = PREFETCH.lock().unwrap_or_else(|e| e.into_inner()).take();
+        // A prefetch thread that panicked just means scanning again here.
+        let mut prefetched = handle.and_then(|h| h.join().ok()).flatten();
+        if let Some(p) = prefetched.as_mut() {
+            *MAN_DIRS.lock().unwrap_or_else(|e| e.into_inner()) = Some(std::mem::take(&mut p.man_dirs));
+        }
+        match plan::plan_with(&req, prefetched) {
             Ok(p) => plan_to_ruby(ruby, &p),
             Err(e) => Err(plan_error(ruby, &e)),
         }
@@ -91,7 +188,18 @@ fn plan_error(ruby: &Ruby, e: &PlanError) -> Error {
     error(ruby, e.class_name(), e.message())
 }
 
+/// `Native.man_dirs($LOAD_PATH)`: what `Runtime#setup_manpath` puts on MANPATH.
+fn native_man_dirs(ruby: &Ruby, load_path: Vec<String>) -> Result<RArray, Error> {
+    guard(ruby, || {
+        let known = MAN_DIRS.lock().unwrap_or_else(|e| e.into_inner()).take().unwrap_or_default();
+        let dirs = fastbundle_core::manpath::man_dirs_known(&load_path, &known);
+        Ok(ruby.ary_from_iter(dirs.iter().map(|d| ruby.str_new(d))))
+    })
+}
+
 pub(crate) fn init(_ruby: &Ruby, native: RModule) -> Result<(), Error> {
+    native.define_singleton_method("prefetch", function!(native_prefetch, 1))?;
     native.define_singleton_method("plan", function!(native_plan, 1))?;
+    native.define_singleton_method("man_dirs", function!(native_man_dirs, 1))?;
     Ok(())
 }
