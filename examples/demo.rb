@@ -66,12 +66,13 @@ module Demo
     answers = SETUPS.to_h { |name, feature| [name, probe(app, env, feature)] }
     base = probe(app, env, nil)
     added = answers[:fastbundle]["load_path"] - base["load_path"]
-    puts "fastbundle/setup put the bundle's #{added.size} load path entries before Ruby's own (in this order):"
-    added.each { |p| puts "  #{p.delete_prefix("#{app}/")}" }
+    own = answers[:bundler]["own_paths"]
+    puts "fastbundle/setup put #{added.size} entries on $LOAD_PATH, before Ruby's own (in this order):"
+    added.each { |p| puts "  #{p.delete_prefix("#{app}/")}#{"   (Bundler's lib dir, as bundler/setup leaves it)" if own.include?(p)}" }
     puts
 
     same = same_process_state?(answers[:bundler], answers[:fastbundle])
-    puts "Same $LOAD_PATH and Gem.loaded_specs as bundler/setup: #{same ? "yes" : "NO"}"
+    puts "Same $LOAD_PATH and Gem.loaded_specs as bundler/setup, Bundler's own gem aside: #{same ? "yes" : "NO"}"
     boots = SETUPS.to_h { |name, feature| [name, run!(env, [RUBY, "-r#{feature}", "app.rb", "/books", "/books/2"], app)] }
     puts "Booting the app (ruby -rfastbundle/setup app.rb /books /books/2):"
     boots[:fastbundle].each_line { |l| puts "  #{l}" }
@@ -126,10 +127,13 @@ module Demo
     JSON.parse(run!(env, [RUBY, *(feature ? ["-r#{feature}"] : []), "-e", PROBE], app))
   end
 
+  # Bundler's own entries (its lib dir, which fastbundle also puts on the
+  # load path for a later `require "bundler"`, and its spec's require paths)
+  # and its own loaded spec are left out on both sides.
   def same_process_state?(bundler, fastbundle)
-    bundler_paths = bundler["load_path"] - bundler["own_paths"]
-    bundler_specs = bundler["loaded_specs"].grep_v(/\Abundler-\d/)
-    bundler_paths == fastbundle["load_path"] && bundler_specs == fastbundle["loaded_specs"]
+    own = bundler["own_paths"]
+    bundler["load_path"] - own == fastbundle["load_path"] - own &&
+      bundler["loaded_specs"].grep_v(/\Abundler-\d/) == fastbundle["loaded_specs"]
   end
 
   # Medians (ms) of interleaved fresh processes: ruby -e1, and -r<setup> -e1.

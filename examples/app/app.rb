@@ -4,9 +4,10 @@
 # Its gems come from the bundle, so boot it with the bundle set up:
 #
 #   ruby -rfastbundle/setup app.rb /books /books/2   # or -rbundler/setup
-require "tiny_router"
-require "tidy_log"
-require "bookshelf_catalog"
+#
+# Bundler.require is Bundler's under bundler/setup and fastbundle's under
+# fastbundle/setup (which loads no file of Bundler's).
+Bundler.require(:default)
 
 LOG = TidyLog.new($stdout)
 
