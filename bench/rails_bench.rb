@@ -9,6 +9,9 @@
 #   fastbundle           require "fastbundle/setup"  (RUBYLIB=<repo>/lib)
 #   fastbundle+bootsnap  require "fastbundle/setup"; require "bootsnap/setup"
 #
+# plus `ruby -e1` and the setup alone in the same app (`ruby -rbundler/setup
+# -e1`, `ruby -rfastbundle/setup -e1`), interleaved with them.
+#
 #   ruby bench/rails_bench.rb [--runs 15] [--warmup 2] [--rebuild] [--json tmp/bench-results/rails.json]
 #
 # Each configuration is its own copy of the app (so boot.rb is a real file and
@@ -67,6 +70,9 @@ module RailsBench
 
     cmds = worlds.transform_values { |w| [w, env(w), [RUBY, "bin/rails", "runner", "nil"]] }
     cmds["ruby -e1"] = [worlds["bundler"], env(worlds["bundler"]), [RUBY, "-e1"]]
+    # The setup alone, in the same app: what the runtime costs before Rails loads.
+    cmds["setup only: bundler"] = [worlds["bundler"], env(worlds["bundler"]), [RUBY, "-rbundler/setup", "-e1"]]
+    cmds["setup only: fastbundle"] = [worlds["fastbundle"], env(worlds["fastbundle"]), [RUBY, "-rfastbundle/setup", "-e1"]]
     samples = Hash.new { |h, k| h[k] = [] }
     rng = Random.new(42)
     (opts[:warmup] + opts[:runs]).times do |round|
@@ -87,14 +93,19 @@ module RailsBench
       "bundler / fastbundle" => (med["bundler"] / med["fastbundle"]).round(2),
       "bundler+bootsnap / fastbundle+bootsnap" => (med["bundler+bootsnap"] / med["fastbundle+bootsnap"]).round(2),
       "bundler / fastbundle+bootsnap" => (med["bundler"] / med["fastbundle+bootsnap"]).round(2),
-      "bundler / bundler+bootsnap" => (med["bundler"] / med["bundler+bootsnap"]).round(2)
+      "bundler / bundler+bootsnap" => (med["bundler"] / med["bundler+bootsnap"]).round(2),
+      "setup only, over ruby -e1: bundler / fastbundle" =>
+        ((med["setup only: bundler"] - med["ruby -e1"]) / (med["setup only: fastbundle"] - med["ruby -e1"])).round(2)
     }
-    print_results(results, ratios)
+    saved = { "bundler - fastbundle" => (med["bundler"] - med["fastbundle"]).round(1),
+              "bundler+bootsnap - fastbundle+bootsnap" => (med["bundler+bootsnap"] - med["fastbundle+bootsnap"]).round(1),
+              "setup only: bundler - fastbundle" => (med["setup only: bundler"] - med["setup only: fastbundle"]).round(1) }
+    print_results(results, ratios, saved)
 
     report = { "command" => command, "date" => Time.now.utc.iso8601, "ruby" => RUBY_DESCRIPTION,
                "bundler" => World.bundler_version, "fastbundle_commit" => git_rev, "cpus" => Etc.nprocessors,
                "runs" => opts[:runs], "warmup" => opts[:warmup], "verify" => verify, "results" => results,
-               "ratios" => ratios }
+               "ratios" => ratios, "saved_ms" => saved }
     FileUtils.mkdir_p(File.dirname(opts[:json]))
     File.write(opts[:json], JSON.pretty_generate(report) + "\n")
     puts "results: #{opts[:json].delete_prefix("#{REPO}/")}"
@@ -137,14 +148,16 @@ module RailsBench
     "#{setups}, 3 widgets"
   end
 
-  def print_results(results, ratios)
+  def print_results(results, ratios, saved)
     puts
-    puts format("  %-22s %10s %10s %15s", "", "median ms", "min", "p25-p75")
-    results.sort_by { |name, _| name == "ruby -e1" ? "" : name }.each do |name, r|
-      puts format("  %-22s %10.1f %10.1f %15s", name, r["median_ms"], r["min_ms"], format("%.1f-%.1f", r["p25_ms"], r["p75_ms"]))
+    puts format("  %-24s %10s %10s %15s", "", "median ms", "min", "p25-p75")
+    order = ["ruby -e1", "setup only: bundler", "setup only: fastbundle", *CONFIGS.keys]
+    results.sort_by { |name, _| order.index(name) }.each do |name, r|
+      puts format("  %-24s %10.1f %10.1f %15s", name, r["median_ms"], r["min_ms"], format("%.1f-%.1f", r["p25_ms"], r["p75_ms"]))
     end
     puts
-    ratios.each { |k, v| puts format("  %-40s %.2fx", k, v) }
+    ratios.each { |k, v| puts format("  %-48s %.2fx", k, v) }
+    saved.each { |k, v| puts format("  %-48s %.1f ms", k, v) }
     $stdout.flush
   end
 
