@@ -66,6 +66,7 @@ RSpec.describe "A Rails 6.1 app booted through fastbundle/setup" do
 
       it "boots with fastbundle/setup and `bin/rails runner` answers from the database" do
         expect(ours["setup"]).to eq("bundler/setup" => false, "fastbundle/setup" => true)
+        expect(ours["app_features"].grep(%r{/bundler-\d[^/]*/lib/})).to eq([]) # no file of Bundler's
         expect(ours["bootsnap"]).to be(bootsnap)
         expect(ours["rails_version"]).to start_with("6.1.")
         expect(ours["widget_count"]).to eq(3)
