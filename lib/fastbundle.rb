@@ -178,14 +178,44 @@ module FastBundle
       File.basename(gemfile) == "gems.rb" ? File.join(File.dirname(gemfile), "gems.locked") : "#{gemfile}.lock"
     end
 
+    # Bundler.root: the Gemfile's directory; without a Gemfile, the parent of
+    # the nearest .bundle/ directory (not the user's ~/.bundle).
     def root
       default_gemfile.dirname
+    rescue GemfileNotFound
+      bundle_dir = find_bundle_dir or raise GemfileNotFound, "Could not locate Gemfile or .bundle/ directory"
+      Pathname.new(File.dirname(bundle_dir))
     end
 
-    # Where `bundle install` put (and setup looks for) the bundle's gems.
+    # Where `bundle install` put (and setup looks for) the bundle's gems:
+    # Bundler.bundle_path, which sets nothing up.
     def bundle_path
       Kernel.require "pathname"
-      Pathname.new((@runtime || setup).plan["bundle_path"])
+      return Pathname.new(@runtime.plan["bundle_path"]) if @runtime
+
+      request = {
+        "root" => root.to_s,
+        "env" => ENV.select { |k, _| k.start_with?("BUNDLE_") },
+        "user_home" => Gem.user_home,
+        "gem_dir" => Gem.dir,
+        "ruby_scope" => "#{RUBY_ENGINE}/#{RbConfig::CONFIG["ruby_version"]}"
+      }
+      Pathname.new(Native.bundle_path(request))
+    end
+
+    private
+
+    def find_bundle_dir
+      current = Dir.pwd
+      loop do
+        dir = File.join(current, ".bundle")
+        return (dir == File.join(Gem.user_home, ".bundle") ? nil : dir) if File.directory?(dir)
+
+        parent = File.dirname(current)
+        return nil if parent == current
+
+        current = parent
+      end
     end
   end
 end

@@ -7,8 +7,6 @@ require "json"
 # `require "bundler/setup"` does. Each example runs both in subprocesses of
 # the same world, with the same environment, and compares what they see.
 RSpec.describe "FastBundle.setup parity with Bundler.setup" do
-  DUMP = File.join(ROOT_DIR, "spec/scripts/setup_dump.rb")
-
   def self.gem_repo
     @gem_repo ||= begin
       repo = World.tmpdir("gems")
@@ -59,26 +57,12 @@ RSpec.describe "FastBundle.setup parity with Bundler.setup" do
 
   PROBES = { "OUTSIDE_GEMS" => "outside", "PROBE_GEMS" => "alpha,alpha:= 9.9,json,outside" }.freeze
 
-  def run_both(world, env: {}, args: [])
-    bundler = world.ruby(*args.empty? ? ["-rbundler/setup"] : [], DUMP, env: PROBES.merge(env).merge("SETUP_WITH" => "bundler"), allow_failure: true)
-    ours = world.ruby(*args.empty? ? ["-rfastbundle/setup"] : [], DUMP,
-                      env: PROBES.merge(env).merge("RUBYLIB" => LIB_DIR, "SETUP_WITH" => "fastbundle"), allow_failure: true)
-    [bundler, ours].map do |out, err, status|
-      raise "setup failed (#{status.exitstatus}): #{err}" unless status.success?
+  include SetupParity
 
-      JSON.parse(out)
-    end
-  end
-
-  # Bundler's own lib dir and ours are the one expected difference.
-  def normalize(dump)
-    dump = dump.dup
-    dump["load_path"] = dump["load_path"].reject { |p| p.include?("/bundler-") || p == LIB_DIR }
-    dump["loaded_specs"] = dump["loaded_specs"].reject { |n, _| n == "bundler" }
-    dump["specification_all"] = dump["specification_all"] - ["bundler"]
-    env = dump.delete("env")
-    dump["env"] = env.reject { |k, _| %w[RUBYOPT RUBYLIB BUNDLER_ORIG_RUBYLIB BUNDLE_BIN_PATH].include?(k) }
-    dump
+  # With SETUP_GROUPS the dump script calls setup(*groups) itself: a
+  # `-r…/setup` first would make that call a no-op.
+  def run_both(world, env: {})
+    dump_both(world, env: PROBES.merge(env), require_setup: !env.key?("SETUP_GROUPS"))
   end
 
   shared_examples "the same process state" do |groups|

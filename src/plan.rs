@@ -428,6 +428,10 @@ fn plan_locked(req: &Request, lock: &Lockfile, prefetched: Option<Prefetched>) -
                     platform::select_installed_variant(&pairs, version, &locked_platform, &local).map(|k| installed[k])
                 };
                 match found {
+                    // A spec whose gem dir is missing still counts, as for
+                    // RubyGems and Bundler: Debian's rubygems-integration
+                    // dirs hold specs only (e.g. sqlite3, whose files live in
+                    // vendor_ruby).
                     Some(s) => {
                         if s.has_stub && deleted_gem(s) {
                             return Err(PlanError::BrokenInstall {
@@ -473,7 +477,8 @@ fn plan_locked(req: &Request, lock: &Lockfile, prefetched: Option<Prefetched>) -
                     }
                     checkout
                 } else {
-                    let dir = root.join(remote);
+                    // Source::Path#expanded_path: "../x" resolved from the root.
+                    let dir = PathBuf::from(expand_path(remote, root, req.settings_env.user_home.as_deref()));
                     if !dir.is_dir() {
                         return Err(PlanError::PathMissing {
                             name: name.to_string(),
@@ -545,17 +550,9 @@ struct InstallDirs {
 }
 
 fn install_dirs(req: &Request, settings: &Settings) -> InstallDirs {
-    let root = Path::new(&req.root);
-    let setting = settings.path();
-    let use_system_gems = setting.use_system_gems();
-    let bundle_path: PathBuf = match &setting.explicit_path {
-        Some(p) if !use_system_gems => root.join(p).join(&req.ruby_scope),
-        Some(p) => root.join(p),
-        None => PathBuf::from(&req.gem_dir),
-    };
-    let gem_dirs =
-        if use_system_gems { req.gem_path.clone() } else { vec![bundle_path.to_string_lossy().into_owned()] };
-    InstallDirs { bundle_path, use_system_gems, gem_dirs }
+    let (bundle_path, use_system_gems) = bundle_path(req, settings);
+    let gem_dirs = if use_system_gems { req.gem_path.clone() } else { vec![bundle_path.clone()] };
+    InstallDirs { bundle_path: PathBuf::from(bundle_path), use_system_gems, gem_dirs }
 }
 
 fn scan_installed(req: &Request, gem_dirs: &[String], names: &HashSet<&str>) -> GemIndex {
@@ -668,6 +665,46 @@ fn newest_bundler(req: &Request, bundle_index: &GemIndex, use_system_gems: bool)
     newest.map(|s| (s.version.clone(), s.full_gem_path.clone()))
 }
 
+/// `Bundler.bundle_path`: `Settings#path` (`<path>/<ruby scope>`, or the
+/// system gem dir `Gem.dir`) expanded from the root as `File.expand_path`
+/// expands it; and whether the bundle uses the system gems
+/// (`Settings::Path#use_system_gems?`).
+pub fn bundle_path(req: &Request, settings: &Settings) -> (String, bool) {
+    let setting = settings.path();
+    let use_system_gems = setting.use_system_gems();
+    let path = match &setting.explicit_path {
+        Some(p) if !use_system_gems => format!("{p}/{}", req.ruby_scope),
+        Some(p) => p.clone(),
+        None => req.gem_dir.clone(),
+    };
+    (expand_path(&path, Path::new(&req.root), req.settings_env.user_home.as_deref()), use_system_gems)
+}
+
+/// Ruby's `File.expand_path(path, base)` on Unix, without touching the file
+/// system: `~` and `~/…` start at the home dir, a relative path at BASE
+/// (itself absolute), `.` and `..` are resolved lexically (never above
+/// `/`), repeated and trailing slashes dropped.
+pub fn expand_path(path: &str, base: &Path, home: Option<&Path>) -> String {
+    let joined = match (path.strip_prefix('~'), home) {
+        (Some(rest), Some(home)) if rest.is_empty() || rest.starts_with('/') => {
+            format!("{}/{rest}", home.to_string_lossy())
+        }
+        _ if path.starts_with('/') => path.to_string(),
+        _ => format!("{}/{path}", base.to_string_lossy()),
+    };
+    let mut parts: Vec<&str> = Vec::new();
+    for part in joined.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    format!("/{}", parts.join("/"))
+}
+
 /// `SpecSet#sorted`: rake first, then a depth-first topological sort over
 /// specs in name order, each spec's dependencies visited in name order.
 fn sort_specs(specs: &mut Vec<PlannedSpec>, lock: &Lockfile, chosen: &[usize]) {
@@ -714,7 +751,23 @@ fn sort_specs(specs: &mut Vec<PlannedSpec>, lock: &Lockfile, chosen: &[usize]) {
 
 #[cfg(test)]
 mod tests {
-    use super::git_checkout_name;
+    use super::{expand_path, git_checkout_name};
+    use std::path::Path;
+
+    #[test]
+    fn expand_path_is_ruby_file_expand_path() {
+        let base = Path::new("/w/app");
+        let home = Some(Path::new("/home/u"));
+        let x = |p: &str| expand_path(p, base, home);
+        assert_eq!(x("vendor/bundle/ruby/3.1.0"), "/w/app/vendor/bundle/ruby/3.1.0");
+        assert_eq!(x("../shared//bundle/./ruby/3.1.0"), "/w/shared/bundle/ruby/3.1.0");
+        assert_eq!(x("vendor/bundle/"), "/w/app/vendor/bundle");
+        assert_eq!(x("/abs/../x"), "/x");
+        assert_eq!(x("/../../x"), "/x");
+        assert_eq!(x("~/bundle/ruby/3.1.0"), "/home/u/bundle/ruby/3.1.0");
+        assert_eq!(x("~"), "/home/u");
+        assert_eq!(x("."), "/w/app");
+    }
 
     #[test]
     fn git_checkout_names() {

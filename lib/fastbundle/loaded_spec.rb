@@ -49,8 +49,11 @@ module FastBundle
       to_spec.require_paths
     end
 
+    # A default gem's gem_dir is the full gemspec's (Bundler's stub hands
+    # it on): under its spec's own base dir, which on Debian is not the
+    # base of its full_gem_path.
     def gem_dir
-      @full_gem_path
+      @default_gem ? to_spec.gem_dir : @full_gem_path
     end
 
     def activated?
@@ -66,12 +69,34 @@ module FastBundle
     end
 
     # A spec evaluated from a path or git gem's gemspec: the gem lives where
-    # its gemspec is (Bundler's rubygems_ext says the same).
+    # its gemspec is (Bundler's rubygems_ext says the same). Its load paths
+    # are BasicSpecification#full_require_paths: each require path joined
+    # (not normalised: "." stays "<dir>/.") to that dir, then the extension
+    # dir Bundler gives the gem.
     def full_spec=(spec)
       @full_spec = spec
       @loaded_from = spec.loaded_from
       @full_gem_path = File.dirname(spec.loaded_from)
-      @load_paths = spec.require_paths.map { |p| File.expand_path(p, @full_gem_path) }
+      @load_paths = spec.raw_require_paths.map { |p| File.join(@full_gem_path, p) }
+      @load_paths << source_extension_dir(spec) unless spec.extensions.empty?
+    end
+
+    # A git gem's extensions are built beside the checkouts, in a dir named
+    # after its checkout (<repo>-<rev12>, also for a gem in a subdir of the
+    # repository: Bundler's StubSpecification#source=). A path gem keeps
+    # RubyGems' own extension dir under its gemspec's grandparent, although
+    # Bundler never builds it there.
+    def source_extension_dir(spec)
+      if @source_type == :git
+        base = File.dirname(@gemspec_dir)
+        name = File.basename(@gemspec_dir)
+      else
+        base = File.dirname(File.dirname(spec.loaded_from))
+        name = spec.full_name
+      end
+      dir = Gem.default_ext_dir_for(base) ||
+            File.join(base, "extensions", Gem::Platform.local.to_s, Gem.extension_api_version)
+      File.expand_path(File.join(dir, name))
     end
 
     # RubyGems evaluates a spec file without a stub header to learn which gem
@@ -92,6 +117,8 @@ module FastBundle
     end
 
     def <=>(other)
+      return nil unless other.respond_to?(:name) && other.respond_to?(:version)
+
       [name, version] <=> [other.name, other.version]
     end
 

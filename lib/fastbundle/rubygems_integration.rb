@@ -43,9 +43,11 @@ module FastBundle
         super || (@defaults ||= Gem::Specification.default_stubs("*.gemspec").to_h { |s| [s.name, s] })[name]
       end
 
+      # The bundle, then the default gems it does not hold, as full specs
+      # (stubs know no executables) — Bundler's add_default_gems_to order.
       def all_values
         @defaults ||= Gem::Specification.default_stubs("*.gemspec").to_h { |s| [s.name, s] }
-        @defaults.merge(self).values
+        values + @defaults.reject { |name, _| key?(name) }.values.map(&:to_spec)
       end
     end
 
@@ -119,12 +121,25 @@ module FastBundle
           end
           raise Gem::Exception, message
         end
-        spec || matching.shift
+        unless spec
+          spec = matching.shift
+          warn "Bundler is using a binstub that was created for a different gem (#{spec.name}).\n" \
+               "You should run `bundle binstub #{gem_name}` to work around a system/bundle conflict."
+        end
+        unless matching.empty?
+          warn "The `#{exec_name}` executable in the `#{spec.name}` gem is being loaded, but it's also present " \
+               "in other gems (#{matching.map(&:name).join(", ")}).\n" \
+               "If you meant to run the executable for another gem, make sure you use a project specific " \
+               "binstub (`bundle binstub <gem_name>`).\n" \
+               "If you plan to use multiple conflicting executables, generate binstubs for them and " \
+               "disambiguate their names."
+        end
+        spec
       end
       bin_path = lambda do |name, exec_name, *rest|
         return ENV["BUNDLE_BIN_PATH"] if exec_name == "bundle"
 
-        spec = Gem.find_spec_for_exe(name, exec_name, *rest)
+        spec = Gem.send(:find_spec_for_exe, name, exec_name, *rest) # private, as in RubyGems
         exec_name ||= spec.default_executable
         gem_bin = File.join(spec.full_gem_path, spec.bindir, exec_name)
         File.exist?(gem_bin) ? gem_bin : File.join(File.dirname(spec.loaded_from), spec.bindir, exec_name)

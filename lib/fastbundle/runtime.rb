@@ -169,7 +169,9 @@ module FastBundle
         ENV["BUNDLE_BIN_PATH"] = File.realpath(exe) if File.exist?(exe)
         ENV["BUNDLER_VERSION"] = version
       end
-      ENV["BUNDLE_GEMFILE"] = gemfile
+      # Bundler's find_gemfile: a given BUNDLE_GEMFILE stays as given (even
+      # relative), only a Gemfile found by walking up is written.
+      ENV["BUNDLE_GEMFILE"] = gemfile if ENV["BUNDLE_GEMFILE"].nil? || ENV["BUNDLE_GEMFILE"].empty?
       paths = (ENV["PATH"] || "").split(File::PATH_SEPARATOR)
       paths.unshift("#{bundle_path}/bin")
       ENV["PATH"] = paths.uniq.join(File::PATH_SEPARATOR)

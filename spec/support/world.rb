@@ -189,9 +189,9 @@ class World
 
   # ruby("code") => ruby -e code; ruby("-rbundler/setup", "-e", code) or
   # ruby(["script.rb"]) => those argv.
-  def ruby(*args, env: {}, allow_failure: false, timeout: DEFAULT_TIMEOUT)
+  def ruby(*args, env: {}, allow_failure: false, timeout: DEFAULT_TIMEOUT, chdir: nil)
     args = ["-e", args.first] if args.size == 1 && args.first.is_a?(String)
-    run(RUBY_BIN, *args.flatten, env: env, allow_failure: allow_failure, timeout: timeout)
+    run(RUBY_BIN, *args.flatten, env: env, allow_failure: allow_failure, timeout: timeout, chdir: chdir)
   end
 
   # Real `gem ARGS` in this world's env, e.g. to put a second platform variant
@@ -200,11 +200,13 @@ class World
     run("gem", *args, env: env, allow_failure: allow_failure, timeout: timeout)
   end
 
-  # Any command in #dir with #env. Returns [stdout, stderr, status].
-  def run(*cmd, env: {}, allow_failure: false, timeout: DEFAULT_TIMEOUT)
+  # Any command in #dir (or CHDIR relative to it) with #env.
+  # Returns [stdout, stderr, status].
+  def run(*cmd, env: {}, allow_failure: false, timeout: DEFAULT_TIMEOUT, chdir: nil)
     cmd = cmd.flatten.map(&:to_s)
-    out, err, status = World.spawn_capture(self.env(env), cmd, chdir: @dir, timeout: timeout)
-    raise CommandFailed.new(cmd, @dir, out, err, status) unless allow_failure || status.success?
+    dir = chdir ? path(chdir) : @dir
+    out, err, status = World.spawn_capture(self.env(env), cmd, chdir: dir, timeout: timeout)
+    raise CommandFailed.new(cmd, dir, out, err, status) unless allow_failure || status.success?
 
     [out, err, status]
   end

@@ -8,7 +8,7 @@ use std::thread::JoinHandle;
 
 use fastbundle_core::frozen::GemfileSource;
 use fastbundle_core::plan::{self, GemfileDependency, PlanError, Prefetched, Request};
-use fastbundle_core::settings::SettingsEnv;
+use fastbundle_core::settings::{Settings, SettingsEnv};
 use fastbundle_core::source::{normalize_remote, Source};
 use magnus::{function, prelude::*, Error, IntoValue, RArray, RHash, RModule, Ruby, Value};
 
@@ -197,9 +197,35 @@ fn native_man_dirs(ruby: &Ruby, load_path: Vec<String>) -> Result<RArray, Error>
     })
 }
 
+/// `FastBundle::Native.bundle_path(request)`: `Bundler.bundle_path` without
+/// a setup. Reads root, env, user_home, gem_dir and ruby_scope of a request.
+fn native_bundle_path(ruby: &Ruby, request: RHash) -> Result<String, Error> {
+    guard(ruby, || {
+        let env: RHash = fetch(request, "env")?;
+        let mut bundle_vars = Vec::new();
+        env.foreach(|k: String, v: String| {
+            bundle_vars.push((k, v));
+            Ok(magnus::r_hash::ForEach::Continue)
+        })?;
+        let req = Request {
+            root: fetch(request, "root")?,
+            settings_env: SettingsEnv {
+                bundle_vars,
+                user_home: fetch::<Option<String>>(request, "user_home")?.map(Into::into),
+            },
+            gem_dir: fetch(request, "gem_dir")?,
+            ruby_scope: fetch(request, "ruby_scope")?,
+            ..Default::default()
+        };
+        let settings = Settings::load(std::path::Path::new(&req.root), &req.settings_env);
+        Ok(plan::bundle_path(&req, &settings).0)
+    })
+}
+
 pub(crate) fn init(_ruby: &Ruby, native: RModule) -> Result<(), Error> {
     native.define_singleton_method("prefetch", function!(native_prefetch, 1))?;
     native.define_singleton_method("plan", function!(native_plan, 1))?;
     native.define_singleton_method("man_dirs", function!(native_man_dirs, 1))?;
+    native.define_singleton_method("bundle_path", function!(native_bundle_path, 1))?;
     Ok(())
 }

@@ -167,7 +167,9 @@ module FastBundle
       end
 
       def normalize_remote_slow(uri)
-        require "uri"
+        # Loaded without activating the uri default gem: Bundler parses with
+        # its vendored copy, so after its setup Gem.loaded_specs has no uri.
+        Kernel.private_method_defined?(:gem_original_require) ? gem_original_require("uri") : require("uri")
         parsed = URI(uri)
         if !parsed.absolute? || (parsed.is_a?(URI::HTTP) && parsed.host.nil?)
           raise ArgumentError, "The source must be an absolute URI. For example:\n" \
