@@ -621,13 +621,17 @@ pub fn prefetch(env: Request) -> Option<Prefetched> {
     Some(Prefetched { env, gem_dirs, index, bundler, man_dirs })
 }
 
+/// A default gem as `require` activates it: the full spec, whose base dir is
+/// three levels above `specifications/default/x.gemspec` (the stub's base is
+/// `Gem.default_dir`, which on Debian is elsewhere).
 fn default_gem_spec(s: &gem_dirs::InstalledSpec) -> PlannedSpec {
+    let base = Path::new(&s.spec_file).ancestors().nth(3).map(|b| b.to_string_lossy().into_owned());
     PlannedSpec {
         name: s.name.clone(),
         version: s.version.clone(),
         platform: s.platform.clone(),
         full_name: s.full_name.clone(),
-        full_gem_path: s.full_gem_path.clone(),
+        full_gem_path: base.map_or_else(|| s.full_gem_path.clone(), |b| format!("{b}/gems/{}", s.full_name)),
         loaded_from: Some(s.spec_file.clone()),
         load_paths: s.require_paths.clone(),
         gemspec_dir: None,
