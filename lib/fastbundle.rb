@@ -138,6 +138,13 @@ module FastBundle
       }
     end
 
+    # Pathname for the methods that answer with one, as Bundler's do. Its
+    # default gem is active under Bundler from `require "bundler"` on; here
+    # it becomes active when first needed (a setup marks it without loading).
+    def load_pathname
+      Kernel.require "pathname"
+    end
+
     # Bundler::SharedHelpers.find_gemfile: BUNDLE_GEMFILE, else gems.rb or
     # Gemfile in the current directory or the nearest parent. nil if none.
     def find_gemfile
@@ -159,7 +166,7 @@ module FastBundle
 
     def default_gemfile
       gemfile = find_gemfile or raise GemfileNotFound, "Could not locate Gemfile"
-      Kernel.require "pathname"
+      load_pathname
       Pathname.new(gemfile).expand_path
     end
 
@@ -169,7 +176,7 @@ module FastBundle
 
     # gems.rb -> gems.locked, else <gemfile>.lock (a Pathname, as Bundler's).
     def lockfile_for(gemfile)
-      Kernel.require "pathname"
+      load_pathname
       Pathname.new(lockfile_path(gemfile.to_s))
     end
 
@@ -190,7 +197,7 @@ module FastBundle
     # Where `bundle install` put (and setup looks for) the bundle's gems:
     # Bundler.bundle_path, which sets nothing up.
     def bundle_path
-      Kernel.require "pathname"
+      load_pathname
       return Pathname.new(@runtime.plan["bundle_path"]) if @runtime
 
       request = {

@@ -42,9 +42,13 @@ end
 
 if ENV["SETUP_PATHS_ONLY"]
   require bundler ? "bundler" : "fastbundle"
-  before = [$LOAD_PATH.dup, Gem.loaded_specs.keys, ENV.to_h]
+  # pathname's default gem is active under Bundler from `require "bundler"`
+  # on; fastbundle activates it when it first needs Pathname (here, for the
+  # answers) — loading a library, not setting anything up.
+  specs = -> { Gem.loaded_specs.keys - ["pathname"] }
+  before = [$LOAD_PATH.dup, specs.call, ENV.to_h]
   paths = paths_of(bundler ? Bundler : FastBundle)
-  after = [$LOAD_PATH.dup, Gem.loaded_specs.keys, ENV.to_h]
+  after = [$LOAD_PATH.dup, specs.call, ENV.to_h]
   puts JSON.generate("paths" => paths, "unchanged" => before == after)
   exit
 end
