@@ -27,10 +27,12 @@ require "json"
 require "optparse"
 require "shellwords"
 require "time"
+require_relative "stats"
 require_relative "../spec/support/world"
 require_relative "../spec/support/rails_app"
 
 module RailsBench
+  extend BenchStats
   REPO = File.expand_path("..", __dir__)
   ROOT = File.join(REPO, "tmp", "bench-worlds", "rails")
   RUBY = World::RUBY_BIN
@@ -171,17 +173,7 @@ module RailsBench
     now - t
   end
 
-  def pct(sorted, p)
-    pos = (sorted.size - 1) * p / 100.0
-    lo = sorted[pos.floor]
-    hi = sorted[pos.ceil]
-    lo + (hi - lo) * (pos - pos.floor)
-  end
 
-  def git_rev
-    rev = `git -C #{REPO.shellescape} rev-parse --short HEAD 2>/dev/null`.strip
-    rev.empty? ? nil : rev
-  end
 
   def now
     Process.clock_gettime(Process::CLOCK_MONOTONIC)

@@ -23,9 +23,11 @@ require "json"
 require "optparse"
 require "shellwords"
 require "time"
+require_relative "stats"
 require_relative "worlds"
 
 module SetupBench
+  extend BenchStats
   REPO = BenchWorlds::REPO
   RUBY = World::RUBY_BIN
   VARIANTS = %i[baseline bundler floor fastbundle].freeze
@@ -248,19 +250,7 @@ module SetupBench
     x ? format("%.1fx%s", x, noisy ? "*" : "") : "n/a"
   end
 
-  def pct(sorted, p)
-    return nil if sorted.empty?
 
-    pos = (sorted.size - 1) * p / 100.0
-    lo = sorted[pos.floor]
-    hi = sorted[pos.ceil]
-    lo + (hi - lo) * (pos - pos.floor)
-  end
-
-  def git_rev
-    rev = `git -C #{REPO.shellescape} rev-parse --short HEAD 2>/dev/null`.strip
-    rev.empty? ? nil : rev
-  end
 
   def relative(path)
     abs = File.expand_path(path)
