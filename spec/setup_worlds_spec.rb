@@ -103,6 +103,22 @@ RSpec.describe "FastBundle.setup parity across worlds" do
 
   # What a selection must (and must not) load, so that an example cannot
   # pass by both tools doing nothing.
+  # One example per [label, env, present, absent] row: Bundler and fastbundle
+  # with the same env (SETUP_GROUPS: setup(*groups) instead of -r…/setup)
+  # leave the same state, with the gems named present and absent.
+  def self.selections(rows)
+    rows.each do |label, env, present, absent|
+      it "#{label}: the same process state" do
+        theirs, ours = dump_both(world, env: probes.merge(env), require_setup: !env.key?("SETUP_GROUPS"))
+        expect_same_state(theirs, ours)
+        expect_selection(ours, present, absent + always_absent)
+      end
+    end
+  end
+
+  # Gems no selection of a context may hold.
+  let(:always_absent) { [] }
+
   def expect_selection(dump, present, absent)
     expect(names(dump)).to include(*present)
     expect(names(dump)).not_to include(*absent) unless absent.empty?
@@ -173,7 +189,7 @@ RSpec.describe "FastBundle.setup parity across worlds" do
       expect(ours["bin_probe"]["t-runner:t-run"]).to end_with("t-runner-1.0.0/exe/t-run")
     end
 
-    [
+    selections([
       ["setup(:default)", { "SETUP_GROUPS" => "default" }, %w[u-1 cextmulti dual], %w[t-runner d-tools ci-report docs-gen]],
       ["setup(:test)", { "SETUP_GROUPS" => "test" }, %w[t-runner td-shared u-5], %w[u-1 d-tools ci-report]],
       ["setup(:default, :test, :development)", { "SETUP_GROUPS" => "default,test,development" },
@@ -184,13 +200,7 @@ RSpec.describe "FastBundle.setup parity across worlds" do
        %w[docs-gen ci-report u-1], %w[t-runner d-tools td-shared]],
       ["without 'ci development'", { "BUNDLE_WITHOUT" => "ci development" }, %w[t-runner td-shared],
        %w[ci-report d-tools docs-gen]]
-    ].each do |label, env, present, absent|
-      it "#{label}: the same process state" do
-        theirs, ours = dump_both(world, env: probes.merge(env), require_setup: !env.key?("SETUP_GROUPS"))
-        expect_same_state(theirs, ours)
-        expect_selection(ours, present, absent)
-      end
-    end
+    ])
   end
 
   # 2. A `file://` source: a `gem generate_index` repository on disk, and a
@@ -298,6 +308,7 @@ RSpec.describe "FastBundle.setup parity across worlds" do
     let(:probes) do
       { "OUTSIDE_GEMS" => "outside,c-no,c-nodep,c-jruby", "PROBE_GEMS" => "c-base,c-no,c-jdep,c-env,outside" }
     end
+    let(:always_absent) { never }
     let(:never) { %w[c-mri30 c-jruby c-jdep c-jdep2 c-win c-windep c-jblock c-no c-nodep c-nodep2 c-no2] }
 
     it "locks what the conditions exclude" do
@@ -305,19 +316,13 @@ RSpec.describe "FastBundle.setup parity across worlds" do
                                         "c-no2 (1.0.0)", "c-envre (1.0.0)")
     end
 
-    [
+    selections([
       ["FBW_FLAG set, FBW_MODE=fast", { "FBW_FLAG" => "1", "FBW_MODE" => "fast" },
        %w[c-base c-ruby c-mri c-mri31 c-yes c-yesdep c-shared c-env c-envdep c-envval c-test], %w[c-envre]],
       ["FBW_MODE=slow", { "FBW_MODE" => "slow" }, %w[c-envre c-yes], %w[c-env c-envdep c-envval]],
       ["no condition variables", {}, %w[c-base c-yes c-shared], %w[c-env c-envval c-envre]],
       ["setup(:test) with FBW_FLAG", { "SETUP_GROUPS" => "test", "FBW_FLAG" => "1" }, %w[c-test c-base], %w[c-env c-yes]]
-    ].each do |label, env, present, absent|
-      it "#{label}: the same process state" do
-        theirs, ours = dump_both(world, env: probes.merge(env), require_setup: !env.key?("SETUP_GROUPS"))
-        expect_same_state(theirs, ours)
-        expect_selection(ours, present, absent + never)
-      end
-    end
+    ])
   end
 
   # 4. Debian's system gems: Rails 6.1 and friends from Debian packages
@@ -366,7 +371,7 @@ RSpec.describe "FastBundle.setup parity across worlds" do
       expect_selection(ours, %w[rails railties rspec-core minitest sqlite3 l-beta racc], %w[xmlrpc])
     end
 
-    [
+    selections([
       ["setup(:default)", { "SETUP_GROUPS" => "default" }, %w[rails l-beta], %w[rspec-core]],
       ["setup(:test)", { "SETUP_GROUPS" => "test" }, %w[rspec-core minitest], %w[rails]],
       ["with development", { "BUNDLE_WITH" => "development" }, %w[xmlrpc rails], []],
@@ -374,13 +379,7 @@ RSpec.describe "FastBundle.setup parity across worlds" do
       # Local settings win over the environment's BUNDLE_PATH.
       ["path.system in BUNDLE_APP_CONFIG, BUNDLE_PATH in the environment",
        { "BUNDLE_APP_CONFIG" => "../sysconf", "BUNDLE_PATH" => "vendor/bundle" }, %w[rails], []]
-    ].each do |label, env, present, absent|
-      it "#{label}: the same process state" do
-        theirs, ours = dump_both(world, env: probes.merge(env), require_setup: !env.key?("SETUP_GROUPS"))
-        expect_same_state(theirs, ours)
-        expect_selection(ours, present, absent)
-      end
-    end
+    ])
   end
 
   # `path` set: GEM_PATH is dropped, so of the system's gems only the
