@@ -15,6 +15,10 @@ require_relative "support/fastbundle_dsl_dump" # FastBundleDslParity (loads no B
 # listed in FastBundleDslParity.normalize_message; a fixture's
 # MESSAGE_DIFFERS file explains any other).
 #
+# fastbundle evaluates each Gemfile twice, in two processes sharing a cache
+# directory: the second run takes the compiled Gemfile from the cache
+# (FastBundle::GemfileCache) and must give the same answer.
+#
 # Gemfile(5) features newer than the installed Bundler 2.3.15 (a fixture's
 # UPSTREAM file, or detected in real Gemfiles) are compared with Bundler
 # 2.3.15 plus a transcription of upstream's code for them
@@ -36,7 +40,8 @@ RSpec.describe "FastBundle::Dsl parity with Bundler #{Gem::Specification.find_by
 
     it "#{kind}/#{File.basename(dir)}" do
       bundler, = FastBundleDslParity.run_dumper(:bundler, gemfile)
-      ours, ours_err = FastBundleDslParity.run_dumper(:fastbundle, gemfile)
+      ours, ours_err, ours_warm = FastBundleDslParity.run_dumper(:fastbundle, gemfile)
+      expect(ours_warm).to eq(ours), "a second evaluation, with the compiled Gemfile cached, differs"
 
       if (reason = FastBundleDslParity.upstream_reason(dir, bundler))
         # Plain 2.3.15 cannot give upstream's answer...

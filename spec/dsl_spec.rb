@@ -89,7 +89,7 @@ RSpec.describe FastBundle::Dsl do
       definition.dependencies.find { |d| d.name == name }
     end
 
-    it "has Bundler's requirements, groups, platforms, type, file and line" do
+    it "has Bundler's requirements, groups, platforms, type and file" do
       expect(dep("plain").requirements).to eq([">= 0"])
       expect(dep("versioned").requirements).to eq(["~> 1.2", ">= 1.2.3"])
       expect(dep("plain").groups).to eq([:default])
@@ -98,7 +98,6 @@ RSpec.describe FastBundle::Dsl do
       expect(dep("plain").type).to eq(:runtime)
       expect(dep("dev").type).to eq(:development)
       expect(dep("grouped").gemfile).to eq(File.join(@dir, "Gemfile"))
-      expect(dep("grouped").line).to eq(8)
       expect(dep("plain").source).to be_nil
     end
 
@@ -342,6 +341,85 @@ RSpec.describe FastBundle::Dsl do
       expect(status).to be_success, err
       expect(Marshal.load(third)).to eq(Marshal.load(first))
       expect(File.exist?(File.join(@dir, ".cache"))).to be(false)
+    end
+
+    # Runs `code` after counting RubyVM::InstructionSequence.compile calls in
+    # $compiles (instance_eval does not call it; the Gemfile cache does).
+    def counting_compiles(code)
+      "$compiles = 0\n" \
+        "RubyVM::InstructionSequence.singleton_class.prepend(Module.new { def compile(*a, **k) = ($compiles += 1; super) })\n" \
+        "#{code}"
+    end
+
+    def gemfile_cache_entries
+      Dir.glob(File.join(@dir, ".cache", "fastbundle", "iseq", "*", "gemfile*"))
+    end
+
+    it "compiles an unchanged Gemfile once and runs it from the cache afterwards" do
+      FileUtils.cp_r(File.join(DSL_FOCUSED_DIR, "cached_lambda"), @dir)
+      gemfile = File.join(@dir, "cached_lambda", "Gemfile")
+      code = counting_compiles(<<~'RUBY')
+        d = FastBundle::Dsl.evaluate(ARGV[0], warn: false)
+        print Marshal.dump([$compiles, d.dependencies.map { |x| [x.name, x.autorequire, x.requirements] }])
+      RUBY
+      first, err, status = ruby_in_subprocess(code, gemfile)
+      expect(status).to be_success, err
+      compiles, deps = Marshal.load(first)
+      expect(compiles).to eq(2) # Gemfile and extra.rb
+      expect(gemfile_cache_entries.map { |e| File.basename(e)[/[^%]+\z/] }).to contain_exactly("Gemfile", "extra.rb")
+      expect(gemfile_cache_entries.map { |e| File.open(e, &:gets).split(" ")[1] }).to eq(%w[iseq iseq])
+
+      second, err, status = ruby_in_subprocess(code, gemfile)
+      expect(status).to be_success, err
+      expect(Marshal.load(second)).to eq([0, deps])
+
+      # An edit that keeps the size and the mtime is still seen.
+      stat = File.stat(gemfile)
+      File.write(gemfile, File.read(gemfile).sub('"frozen-literal"', '"frozen-literaX"'))
+      File.utime(stat.atime, stat.mtime, gemfile)
+      third, err, status = ruby_in_subprocess(code, gemfile)
+      expect(status).to be_success, err
+      compiles, edited = Marshal.load(third)
+      expect(compiles).to eq(1)
+      expect(edited.map(&:first)).to eq(deps.map(&:first).map { |n| n == "frozen-literal" ? "frozen-literaX" : n })
+    end
+
+    it "keeps instance_eval for a Gemfile that defines constants" do
+      gemfile = write("Gemfile", <<~'RUBY')
+        source "https://rubygems.org"
+        NAMES = %w[a b].freeze
+        NAMES.each { |n| gem n }
+      RUBY
+      code = counting_compiles(<<~'RUBY')
+        d = FastBundle::Dsl.evaluate(ARGV[0], warn: false)
+        print Marshal.dump([$compiles, d.dependencies.map(&:name), defined?(::NAMES)])
+      RUBY
+      first, err, status = ruby_in_subprocess(code, gemfile)
+      expect(status).to be_success, err
+      expect(Marshal.load(first)).to eq([1, %w[a b], nil]) # compiled once, to find out
+      expect(gemfile_cache_entries.map { |e| File.open(e, &:gets).split(" ")[1] }).to eq(%w[source])
+      second, err, status = ruby_in_subprocess(code, gemfile)
+      expect(status).to be_success, err
+      expect(Marshal.load(second)).to eq([0, %w[a b], nil])
+    end
+
+    it "uses a cached Gemfile only while the constants it names exist, so a NameError reads as under instance_eval" do
+      gemfile = write("Gemfile", %(gem "probe", require: Probe::NAME\n))
+      code = <<~'RUBY'
+        Probe = Module.new.tap { |m| m.const_set(:NAME, "probe/x") } if ENV["DEFINE_PROBE"]
+        begin
+          print FastBundle::Dsl.evaluate(ARGV[0], warn: false).dependencies.first.autorequire.inspect
+        rescue FastBundle::GemfileError => e
+          print e.message[/uninitialized constant \S+/]
+        end
+      RUBY
+      out, err, status = ruby_in_subprocess(code, gemfile, "DEFINE_PROBE" => "1")
+      expect(status).to be_success, err
+      expect(out).to eq('["probe/x"]')
+      expect(gemfile_cache_entries.map { |e| File.open(e, &:gets).split(" ")[1] }).to eq(%w[iseq])
+      out, err, status = ruby_in_subprocess(code, gemfile)
+      expect(status).to be_success, err
+      expect(out).to eq("uninitialized constant FastBundle::Dsl::Probe")
     end
 
     it "loads real Bundler only for a Gemfile that refers to it, unless told not to" do

@@ -14,7 +14,7 @@ module FastBundle
     DEFAULT_REQUIREMENTS = [">= 0"].freeze
 
     attr_reader :name, :requirements, :type, :groups, :platforms, :source, :env,
-                :force_ruby_platform, :gemfile, :line
+                :force_ruby_platform, :gemfile
     alias requirements_list requirements
 
     # `requirements` is Gem::Requirement#as_list (frozen, possibly shared);
@@ -24,7 +24,7 @@ module FastBundle
     # stays true here and #autorequire reports it as the gem name, as
     # Bundler.require treats it).
     def initialize(name, requirements, requirement, type, groups, platforms, autorequire, source, env, install_if,
-                   force_ruby_platform, gemfile, line)
+                   force_ruby_platform, gemfile)
       @name = name
       @requirements = requirements
       @requirement = requirement
@@ -37,7 +37,6 @@ module FastBundle
       @install_if = install_if
       @force_ruby_platform = force_ruby_platform
       @gemfile = gemfile
-      @line = line
     end
 
     # As a Gem::Requirement (equal to the one Bundler builds).
@@ -112,7 +111,6 @@ module FastBundle
         "should_include" => should_include?,
         "force_ruby_platform" => @force_ruby_platform ? true : false,
         "gemfile" => @gemfile,
-        "line" => @line,
       }
     end
 

@@ -4,6 +4,7 @@ require_relative "../errors"
 require_relative "../current_ruby"
 require_relative "../definition"
 require_relative "../dependency"
+require_relative "../gemfile_cache"
 
 module FastBundle
   # Evaluates a Gemfile (or gems.rb) the way Bundler::Dsl (2.3) does, without
@@ -33,6 +34,9 @@ module FastBundle
     # evaluations (most Gemfiles repeat a handful of requirement strings).
     REQUIREMENT_LISTS = {} # rubocop:disable Style/MutableConstant
     REQUIREMENT_PATTERN = Gem::Requirement::PATTERN
+    # "op version" exactly as Gem::Requirement#as_list writes it (no "-" to
+    # turn into ".pre.").
+    CANONICAL_REQUIREMENT = /\A(?:=|!=|>=|<=|>|<|~>) [0-9]+(?>\.[0-9a-zA-Z]+)*\z/.freeze
     DEFAULT_REQUIREMENTS = [">= 0"].freeze
     DEFAULT_GROUPS = [:default].freeze
     NO_PLATFORMS = [].freeze
@@ -159,7 +163,6 @@ module FastBundle
       @ruby_version = nil
       @gemspecs = []
       @gemfile = nil
-      @gemfile_name = nil
       @gemfiles = []
       @input_files = []
       @plugins = []
@@ -180,40 +183,37 @@ module FastBundle
     def eval_gemfile(gemfile, contents = nil)
       expanded = File.expand_path(gemfile, @gemfile && File.dirname(@gemfile))
       original_gemfile = @gemfile
-      original_name = @gemfile_name
       @gemfile = expanded
-      @gemfile_name = gemfile.to_s
       @gemfiles << expanded
       @input_files << expanded
       contents ||= read_file(expanded)
-      instance_eval(contents, gemfile.to_s, 1)
+      if defined?(ISeqCache) && (code = GemfileCache.fetch(gemfile.to_s, expanded, contents))
+        instance_exec(&code)
+      else
+        instance_eval(contents, gemfile.to_s, 1)
+      end
     rescue Exception => e # rubocop:disable Lint/RescueException -- Bundler reports even `exit` this way
       message = "There was an error #{e.is_a?(GemfileEvalError) ? "evaluating" : "parsing"} " \
                 "`#{File.basename(gemfile.to_s)}`: #{e.message}"
       raise DSLError.new(message, gemfile, e.backtrace, contents, e)
     ensure
       @gemfile = original_gemfile
-      @gemfile_name = original_name
     end
 
     def gem(name, *args)
       options = args.last.is_a?(Hash) ? args.pop : nil
 
       # Bundler: options.dup, options["gemfile"] = @gemfile, then non-String
-      # keys stringified in place (String keys keep their position).
-      opts = {}
+      # keys stringified in place (String keys keep their position). A line
+      # without options needs no hash at all (see build_dependency).
       if options
+        opts = {}
         options.each { |k, v| opts[k] = v if k.is_a?(String) }
         opts["gemfile"] = @gemfile
         options.each { |k, v| opts[k.is_a?(Symbol) ? k.name : k.to_s] = v unless k.is_a?(String) }
-      else
-        opts["gemfile"] = @gemfile
       end
 
-      loc = caller_locations(1, 1).first
-      line = loc && loc.path == @gemfile_name ? loc.lineno : gemfile_line
-
-      dep = build_dependency(name, args, opts, line)
+      dep = build_dependency(name, args, opts)
 
       if (current = @deps_by_name[dep.name])
         return if resolve_duplicate(current, dep) == :skip
@@ -340,8 +340,11 @@ module FastBundle
     private
 
     # Bundler::Dsl#normalize_options then Bundler::Dependency.new, in one pass
-    # and with the checks in the same order (so the same error wins).
-    def build_dependency(name, version, opts, line)
+    # and with the checks in the same order (so the same error wins). `opts`
+    # is nil for a line without options: the common case, which allocates
+    # nothing but the Dependency (evaluation runs on every boot, and a few
+    # thousand allocations cost a major GC in a fresh process).
+    def build_dependency(name, version, opts)
       if name.is_a?(Symbol)
         raise GemfileError, %(You need to specify gem names as Strings. Use 'gem "#{name}"' instead)
       end
@@ -349,6 +352,17 @@ module FastBundle
         raise GemfileError, %('#{name}' is not a valid gem name because it contains whitespace)
       end
       raise GemfileError, %(an empty gem name is not valid) if name.empty?
+
+      unless opts
+        groups = @group_list ||= (@groups.empty? ? DEFAULT_GROUPS : @groups.map(&:to_sym).freeze)
+        install_if = @install_conditionals.empty? || install_conditions_met?(@install_conditionals)
+        platforms = @platform_list ||= (@platforms.empty? ? NO_PLATFORMS : validate_platforms(@platforms.map(&:to_sym)))
+        requirements = name.is_a?(String) && requirement_list(version)
+        return new_dependency(name, version, nil, groups, platforms, nil, @source, @env, install_if, nil, @gemfile) unless requirements
+
+        return Dependency.new(name, requirements, nil, :runtime, groups, platforms, nil, @source, @env, install_if,
+                              nil, @gemfile)
+      end
 
       git_sources = @git_sources
       suspicious = opts.key?("branch")
@@ -371,9 +385,7 @@ module FastBundle
 
       install_if = true
       if !@install_conditionals.empty? || opts.key?("install_if")
-        install_if = (@install_conditionals + Array(opts.delete("install_if"))).reduce(true) do |memo, val|
-          memo && (val.respond_to?(:call) ? val.call : val)
-        end
+        install_if = install_conditions_met?(@install_conditionals + Array(opts.delete("install_if")))
       end
 
       platform_opt = opts["platform"] || opts["platforms"]
@@ -395,8 +407,17 @@ module FastBundle
       end
       add_git_or_path_sources(name, version, opts) if opts["git"] || opts["path"]
 
-      # Bundler::Dependency#initialize, Gem::Dependency's checks included.
-      type = opts["type"] || :runtime
+      autorequire = if opts.key?("require")
+        (req = opts["require"]) ? Array(req) : NO_AUTOREQUIRE
+      end
+      new_dependency(name, version, opts["type"] || :runtime, groups, platforms, autorequire,
+                     opts["source"] || @source, opts["env"] || @env, install_if, opts["force_ruby_platform"],
+                     opts["gemfile"]&.to_s)
+    end
+
+    # Bundler::Dependency#initialize, Gem::Dependency's checks included.
+    def new_dependency(name, version, type, groups, platforms, autorequire, source, env, install_if, force_ruby, gemfile)
+      type ||= :runtime
       requirement = nil
       if name.is_a?(String) && (type == :runtime || type == :development) && (list = requirement_list(version))
         requirements = list
@@ -406,13 +427,13 @@ module FastBundle
         requirements = requirement.as_list.freeze
         type = gem_dep.type
       end
-      autorequire = if opts.key?("require")
-        (req = opts["require"]) ? Array(req) : NO_AUTOREQUIRE
-      end
+      Dependency.new(name, requirements, requirement, type, groups, platforms, autorequire, source, env, install_if,
+                     force_ruby, gemfile)
+    end
 
-      Dependency.new(name, requirements, requirement, type, groups, platforms, autorequire,
-                     opts["source"] || @source, opts["env"] || @env, install_if,
-                     opts["force_ruby_platform"], opts["gemfile"]&.to_s, line)
+    # Bundler ANDs install_if conditions (procs are called) while reading.
+    def install_conditions_met?(conditions)
+      conditions.reduce(true) { |memo, val| memo && (val.respond_to?(:call) ? val.call : val) }
     end
 
     # Bundler 2.3's rule for a second `gem` line with the same name: a
@@ -517,6 +538,14 @@ module FastBundle
     def requirement_list(version)
       return DEFAULT_REQUIREMENTS if version.empty?
 
+      # Already in as_list's form ("~> 1.2", ">= 3.0.1"): the (fresh, splat)
+      # Array itself is the list, frozen and with frozen Strings.
+      if version.size <= 2 && version.all? { |v| v.is_a?(String) && CANONICAL_REQUIREMENT.match?(v) } &&
+         (version.size == 1 || version[0] != version[1])
+        version.map!(&:-@)
+        return version.freeze
+      end
+
       cached = REQUIREMENT_LISTS[version]
       return cached if cached
 
@@ -535,13 +564,6 @@ module FastBundle
       # Keyed by frozen copies, so a string the Gemfile mutates later cannot alter the entry.
       REQUIREMENT_LISTS[version.map(&:-@).freeze] = list if version.all?(String)
       list
-    end
-
-    # The line of the file being evaluated that led to this call.
-    def gemfile_line
-      name = @gemfile_name
-      caller_locations.each { |l| return l.lineno if l.path == name }
-      nil
     end
 
     def read_file(path)
