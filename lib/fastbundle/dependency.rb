@@ -7,10 +7,6 @@ module FastBundle
   # One `gem` line of the Gemfile (or a dependency added by `gemspec`), with
   # what Bundler::Dependency keeps about it.
   class Dependency
-    # Valid Gemfile platform names (Bundler 2.3.15's PLATFORM_MAP keys plus
-    # upstream's :windows family and newer _NN forms).
-    PLATFORMS = CurrentRuby::PLATFORMS
-
     DEFAULT_REQUIREMENTS = [">= 0"].freeze
 
     attr_reader :name, :requirements, :type, :groups, :platforms, :source, :env,

@@ -5,11 +5,15 @@ module FastBundle
   # fastbundle's own files (never anyone else's), kept in
   # $FASTBUNDLE_ISEQ_CACHE, else $XDG_CACHE_HOME/fastbundle/iseq, else
   # ~/.cache/fastbundle/iseq, per Ruby build. Entries are keyed by path,
-  # size and mtime and written atomically; anything unexpected (no writable
-  # directory, another load_iseq hook such as bootsnap's, coverage running,
+  # size and mtime; anything unexpected (no writable directory, another
+  # load_iseq hook such as bootsnap's, coverage running,
   # FASTBUNDLE_ISEQ_CACHE=0) means plain `require`.
+  #
+  # This file is compiled on every boot, so it holds only the reading side;
+  # writing entries (iseq_cache_writer.rb) is loaded on a miss.
   module ISeqCache
     LIB = File.expand_path("..", __dir__)
+    WRITER = File.join(__dir__, "iseq_cache_writer.rb")
 
     class << self
       def require_files(*paths)
@@ -38,9 +42,7 @@ module FastBundle
           else
             base = setting && !setting.empty? ? setting : File.join(ENV["XDG_CACHE_HOME"] || File.join(Dir.home, ".cache"), "fastbundle", "iseq")
             dir = File.join(base, "#{RUBY_ENGINE}-#{RUBY_VERSION}-#{RUBY_PLATFORM}-#{RUBY_REVISION.to_s[0, 12]}")
-            # Not FileUtils: requiring it here would activate the fileutils
-            # default gem, which Bundler's boot never does.
-            mkdir_p(dir) unless File.directory?(dir)
+            writer.mkdir_p(dir) unless File.directory?(dir)
             File.writable?(dir) ? dir : nil
           end
         rescue StandardError
@@ -48,17 +50,9 @@ module FastBundle
         end
       end
 
-      def mkdir_p(dir)
-        parent = File.dirname(dir)
-        mkdir_p(parent) unless parent == dir || File.directory?(parent)
-        Dir.mkdir(dir, 0o700)
-      rescue Errno::EEXIST
-        nil
-      end
-
       # The ISeq for one of our files: from the cache, else compiled and stored.
       def fetch(path, dir)
-        return nil unless path.start_with?(LIB)
+        return nil if !path.start_with?(LIB) || path == WRITER
 
         stat = File.stat(path)
         prefix = File.join(dir, path.gsub(%r{[/\\:]}, "%"))
@@ -69,18 +63,14 @@ module FastBundle
         rescue StandardError
           nil
         end
-        compiled = RubyVM::InstructionSequence.compile_file(path)
-        begin
-          Dir.glob("#{prefix}.*").each { |old| File.unlink(old) } # entries for older versions of the file
-          tmp = "#{entry}.#{Process.pid}.tmp"
-          File.binwrite(tmp, compiled.to_binary)
-          File.rename(tmp, entry)
-        rescue StandardError
-          File.unlink(tmp) rescue nil # rubocop:disable Style/RescueModifier
-        end
-        compiled
+        writer.compile_and_store(path, prefix, entry)
       rescue SystemCallError
         nil
+      end
+
+      def writer
+        require WRITER
+        Writer
       end
     end
   end

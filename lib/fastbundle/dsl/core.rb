@@ -24,11 +24,11 @@ module FastBundle
   # the first time it is needed. Both are loaded through FastBundle::ISeqCache
   # (see fastbundle/dsl.rb) when required as `fastbundle/dsl`.
   class Dsl
-    VALID_PLATFORMS = CurrentRuby::PLATFORMS
-
     VALID_KEYS = %w[group groups git path glob name branch ref tag require submodules
                     platform platforms type source install_if gemfile force_ruby_platform].freeze
     VALID_KEY_LOOKUP = VALID_KEYS.to_h { |k| [k, true] }.freeze
+    # The options most `gem` lines use, read as given (no normalised copy).
+    SIMPLE_OPTIONS = { require: true, group: true, groups: true, platform: true, platforms: true }.freeze
 
     # Version arguments => frozen Gem::Requirement#as_list, shared by all
     # evaluations (most Gemfiles repeat a handful of requirement strings).
@@ -127,16 +127,30 @@ module FastBundle
         false
       end
 
-      # Loads the rarely needed half of the DSL.
+      # Loads dsl/sources.rb: git, path, ruby, source options.
+      def sources!
+        return if defined?(@sources)
+
+        load_part("sources.rb")
+        @sources = true
+      end
+
+      # Loads dsl/cold.rb (and sources.rb): gemspec, duplicates, warnings,
+      # error messages.
       def cold!
         return if defined?(@cold)
 
-        if defined?(FastBundle::ISeqCache)
-          FastBundle::ISeqCache.require_files(File.join(__dir__, "cold.rb"))
-        else
-          require_relative "cold"
-        end
+        load_part("cold.rb")
         @cold = true
+        @sources = true
+      end
+
+      def load_part(file)
+        if defined?(FastBundle::ISeqCache)
+          FastBundle::ISeqCache.require_files(File.join(__dir__, file))
+        else
+          require_relative file
+        end
       end
     end
 
@@ -205,15 +219,17 @@ module FastBundle
 
       # Bundler: options.dup, options["gemfile"] = @gemfile, then non-String
       # keys stringified in place (String keys keep their position). A line
-      # without options needs no hash at all (see build_dependency).
-      if options
+      # without options, or with only require:/group:/platforms:, needs no
+      # such hash (see build_dependency).
+      dep = if options.nil? || simple_options?(options)
+        build_dependency(name, args, nil, options)
+      else
         opts = {}
         options.each { |k, v| opts[k] = v if k.is_a?(String) }
         opts["gemfile"] = @gemfile
         options.each { |k, v| opts[k.is_a?(Symbol) ? k.name : k.to_s] = v unless k.is_a?(String) }
+        build_dependency(name, args, opts)
       end
-
-      dep = build_dependency(name, args, opts)
 
       if (current = @deps_by_name[dep.name])
         return if resolve_duplicate(current, dep) == :skip
@@ -232,7 +248,7 @@ module FastBundle
           @global_source
         end
       else
-        Dsl.cold!
+        Dsl.sources!
         source_with_options(source, *args, &blk)
       end
     end
@@ -284,12 +300,17 @@ module FastBundle
       nil
     end
 
-    # The rest of Gemfile(5), in dsl/cold.rb.
-    %i[gemspec git_source path git github ruby].each do |meth|
+    # The rest of Gemfile(5), in dsl/sources.rb and dsl/cold.rb.
+    %i[git_source path git github ruby].each do |meth|
       define_method(meth) do |*a, &b|
-        Dsl.cold!
+        Dsl.sources!
         __send__(meth, *a, &b)
       end
+    end
+
+    def gemspec(*args, &blk)
+      Dsl.cold!
+      gemspec(*args, &blk)
     end
 
     def method_missing(name, *_args)
@@ -341,10 +362,11 @@ module FastBundle
 
     # Bundler::Dsl#normalize_options then Bundler::Dependency.new, in one pass
     # and with the checks in the same order (so the same error wins). `opts`
-    # is nil for a line without options: the common case, which allocates
-    # nothing but the Dependency (evaluation runs on every boot, and a few
-    # thousand allocations cost a major GC in a fresh process).
-    def build_dependency(name, version, opts)
+    # is nil for a line without options or with only the SIMPLE_OPTIONS,
+    # given as they were in `simple`: the common cases, which allocate
+    # little more than the Dependency (evaluation runs on every boot, and a
+    # few thousand allocations cost a major GC in a fresh process).
+    def build_dependency(name, version, opts, simple = nil)
       if name.is_a?(Symbol)
         raise GemfileError, %(You need to specify gem names as Strings. Use 'gem "#{name}"' instead)
       end
@@ -354,14 +376,11 @@ module FastBundle
       raise GemfileError, %(an empty gem name is not valid) if name.empty?
 
       unless opts
-        groups = @group_list ||= (@groups.empty? ? DEFAULT_GROUPS : @groups.map(&:to_sym).freeze)
+        groups = groups_for(simple && (simple[:groups] || simple[:group]))
         install_if = @install_conditionals.empty? || install_conditions_met?(@install_conditionals)
-        platforms = @platform_list ||= (@platforms.empty? ? NO_PLATFORMS : validate_platforms(@platforms.map(&:to_sym)))
-        requirements = name.is_a?(String) && requirement_list(version)
-        return new_dependency(name, version, nil, groups, platforms, nil, @source, @env, install_if, nil, @gemfile) unless requirements
-
-        return Dependency.new(name, requirements, nil, :runtime, groups, platforms, nil, @source, @env, install_if,
-                              nil, @gemfile)
+        platforms = platforms_for(simple && (simple[:platform] || simple[:platforms]))
+        autorequire = ((req = simple[:require]) ? Array(req) : NO_AUTOREQUIRE) if simple&.key?(:require)
+        return new_dependency(name, version, nil, groups, platforms, autorequire, @source, @env, install_if, nil, @gemfile)
       end
 
       git_sources = @git_sources
@@ -376,12 +395,7 @@ module FastBundle
 
       group_opt = opts.delete("groups") || opts["group"]
       opts.delete("group")
-      groups = if group_opt.nil?
-        @group_list ||= (@groups.empty? ? DEFAULT_GROUPS : @groups.map(&:to_sym).freeze)
-      else
-        list = @groups + Array(group_opt)
-        list.empty? ? DEFAULT_GROUPS : list.map!(&:to_sym).freeze
-      end
+      groups = groups_for(group_opt)
 
       install_if = true
       if !@install_conditionals.empty? || opts.key?("install_if")
@@ -390,11 +404,7 @@ module FastBundle
 
       platform_opt = opts["platform"] || opts["platforms"]
       opts.delete("platforms")
-      platforms = if platform_opt.nil?
-        @platform_list ||= (@platforms.empty? ? NO_PLATFORMS : validate_platforms(@platforms.map(&:to_sym)))
-      else
-        validate_platforms((@platforms + Array(platform_opt)).map!(&:to_sym))
-      end
+      platforms = platforms_for(platform_opt)
 
       opts["source"] = add_rubygems_source(normalize_source(opts["source"])) if opts.key?("source")
 
@@ -429,6 +439,29 @@ module FastBundle
       end
       Dependency.new(name, requirements, requirement, type, groups, platforms, autorequire, source, env, install_if,
                      force_ruby, gemfile)
+    end
+
+    # The current `group` blocks' groups plus a group:/groups: option.
+    def groups_for(group_opt)
+      return @group_list ||= (@groups.empty? ? DEFAULT_GROUPS : @groups.map(&:to_sym).freeze) if group_opt.nil?
+
+      list = @groups + Array(group_opt)
+      list.empty? ? DEFAULT_GROUPS : list.map!(&:to_sym).freeze
+    end
+
+    # The current `platforms` blocks' platforms plus a platforms: option.
+    def platforms_for(platform_opt)
+      if platform_opt.nil?
+        return @platform_list ||= (@platforms.empty? ? NO_PLATFORMS : validate_platforms(@platforms.map(&:to_sym)))
+      end
+
+      validate_platforms((@platforms + Array(platform_opt)).map!(&:to_sym))
+    end
+
+    # Only Symbol keys among SIMPLE_OPTIONS?
+    def simple_options?(options)
+      options.each_key { |k| return false unless SIMPLE_OPTIONS.key?(k) }
+      true
     end
 
     # Bundler ANDs install_if conditions (procs are called) while reading.
@@ -484,7 +517,7 @@ module FastBundle
     def normalize_source(source)
       return source if source.is_a?(String)
 
-      Dsl.cold!
+      Dsl.sources!
       normalize_source_slow(source)
     end
 
@@ -495,7 +528,7 @@ module FastBundle
       uri = "#{uri}/" unless uri.end_with?("/")
       return uri if SIMPLE_REMOTE.match?(uri)
 
-      Dsl.cold!
+      Dsl.sources!
       normalize_remote_slow(uri)
     end
 
@@ -521,9 +554,9 @@ module FastBundle
 
     def validate_platforms(platforms)
       platforms.each do |p|
-        next if CurrentRuby::PLATFORM_LOOKUP.key?(p)
+        next if CurrentRuby.valid_platform?(p)
 
-        raise GemfileError, "`#{p}` is not a valid platform. The available options are: #{VALID_PLATFORMS.inspect}"
+        raise GemfileError, "`#{p}` is not a valid platform. The available options are: #{CurrentRuby.platforms.inspect}"
       end
       platforms.freeze
     end
@@ -582,10 +615,10 @@ module FastBundle
       @warnings << Definition::CredentialFilter.filter_string(message)
     end
 
-    # Rare paths, defined in dsl/cold.rb.
+    # Rare paths, defined in dsl/sources.rb.
     %i[validate_keys apply_git_source add_git_or_path_sources].each do |meth|
       define_method(meth) do |*a, &b|
-        Dsl.cold!
+        Dsl.sources!
         __send__(meth, *a, &b)
       end
       private meth
