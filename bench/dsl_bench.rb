@@ -2,24 +2,34 @@
 
 # Gemfile evaluation: fastbundle's recorder against Bundler's DSL.
 #
-#   ruby bench/dsl_bench.rb [RUNS] [DEPS]      (defaults: 20 runs, 300 dependencies)
+#   ruby bench/dsl_bench.rb [RUNS] [DEPS] [--instructions]
+#                                   (defaults: 20 runs, 300 dependencies)
 #
 # Generates a Gemfile with DEPS dependencies (versions, require:, groups,
 # platforms, a source block, a few git/github/path gems, a `ruby` line), then,
-# in fresh subprocesses interleaved run by run:
+# in fresh subprocesses, interleaved in a shuffled order each round:
 #   (a) ruby -e1                                          (process baseline)
 #   (b) ruby -Ilib -e 'require "fastbundle/dsl"; FastBundle::Dsl.evaluate(...)'
 #   (c) ruby -e 'require "bundler"; Bundler::Dsl.evaluate(...)'
 #   (d) for scale: a "recorder" whose every DSL call is a no-op, i.e. the
 #       cost of merely compiling and running this Gemfile's calls in a fresh
 #       Ruby (no library to load, nothing kept, so no GC either)
-# and reports medians and (c-a)/(b-a). Then, in this process, each evaluator
-# 200 times in a loop (Bundler already loaded), and the ratio of medians.
+#   (e) (b) on the first boot after the Gemfile changed: its compiled copy
+#       (FastBundle::GemfileCache) removed before each run
+# and reports medians and (c-a)/(b-a). (b) is every other boot: fastbundle's
+# compiled files and the compiled Gemfile come from the cache, which lives
+# in the benchmark's temporary directory. Then, in this process, each
+# evaluator 200 times in a loop (Bundler already loaded), and the ratio of
+# medians. With --instructions, also (a), (b) and (c) once each under
+# `valgrind --tool=callgrind`: instruction counts, immune to a noisy machine
+# (but blind to I/O and memory stalls, which are a large part of Bundler's
+# time).
 
 require "rbconfig"
 require "tmpdir"
 require "fileutils"
 
+INSTRUCTIONS = ARGV.delete("--instructions")
 RUNS = Integer(ARGV[0] || 20)
 DEPS = Integer(ARGV[1] || 300)
 IN_PROCESS = 200
@@ -98,6 +108,9 @@ Dir.mktmpdir("fastbundle-dsl-bench") do |dir|
   env = ENV.keys.select { |k| k.start_with?("BUNDLE_", "GEM_") || k == "RUBYOPT" }.to_h { |k| [k, nil] }
   env["BUNDLE_GEMFILE"] = gemfile
   env["HOME"] = dir
+  cache_dir = File.join(dir, "iseq-cache")
+  env["FASTBUNDLE_ISEQ_CACHE"] = cache_dir
+  forget_gemfile = -> { Dir.glob(File.join(cache_dir, "*", "gemfile*")).each { |f| File.unlink(f) } }
 
   commands = {
     "a" => [RUBY, "-e1"],
@@ -109,6 +122,8 @@ Dir.mktmpdir("fastbundle-dsl-bench") do |dir|
             "o = Object.new; def o.method_missing(*, **); yield if block_given?; end; def o.gem(*, **); end; " \
             "o.instance_eval(File.read(#{gemfile.dump}), #{gemfile.dump}, 1)"],
   }
+  commands["e"] = commands["b"]
+  before = { "e" => forget_gemfile }
 
   puts "command: #{RUBY} #{$PROGRAM_NAME} #{ARGV.join(" ")}".rstrip
   puts "ruby #{RUBY_VERSION}, #{DEPS} dependencies, #{RUNS} runs each (interleaved), Gemfile: #{File.size(gemfile)} bytes"
@@ -121,26 +136,42 @@ Dir.mktmpdir("fastbundle-dsl-bench") do |dir|
   end
 
   times = Hash.new { |h, k| h[k] = [] }
+  rng = Random.new(42)
   2.times { commands.each_value { |cmd| system(env, *cmd, chdir: dir) } } # warm the page cache
   RUNS.times do
-    commands.each do |k, cmd|
+    commands.to_a.shuffle(random: rng).each do |k, cmd| # a fresh order each round: no command always follows Bundler
+      before[k]&.call
       t = now
       system(env, *cmd, chdir: dir)
       times[k] << now - t
     end
   end
 
-  a, b, c, d = %w[a b c d].map { |k| median(times[k]) }
+  a, b, c, d, e = %w[a b c d e].map { |k| median(times[k]) }
   puts
   puts "subprocess medians:"
   puts "  (a) ruby -e1            #{ms(a)}"
   puts "  (b) fastbundle          #{ms(b)}   (b-a = #{ms(b - a)})"
   puts "  (c) bundler             #{ms(c)}   (c-a = #{ms(c - a)})"
   puts "  (d) no-op calls        #{ms(d)}   (d-a = #{ms(d - a)})"
-  puts format("  ratio (c-a)/(b-a) = %.1fx", (c - a) / (b - a))
+  puts "  (e) Gemfile changed     #{ms(e)}   (e-a = #{ms(e - a)})"
+  puts format("  ratio (c-a)/(b-a) = %.1fx   (c-a)/(e-a) = %.1fx", (c - a) / (b - a), (c - a) / (e - a))
+
+  if INSTRUCTIONS
+    counts = %w[a b c].to_h do |k|
+      out = IO.popen(env, ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *commands[k]],
+                     err: %i[child out], chdir: dir, &:read)
+      [k, Integer(out[/Collected : (\d+)/, 1] || abort("valgrind failed:\n#{out}"))]
+    end
+    puts
+    puts "instructions (callgrind, one run each):"
+    %w[a b c].each { |k| puts format("  (%s) %15d", k, counts[k]) }
+    puts format("  ratio (c-a)/(b-a) = %.1fx", (counts["c"] - counts["a"]).fdiv(counts["b"] - counts["a"]))
+  end
 
   # In-process: evaluation only, both libraries already loaded.
   $LOAD_PATH.unshift(File.join(ROOT, "lib"))
+  ENV["FASTBUNDLE_ISEQ_CACHE"] = cache_dir
   require "fastbundle/dsl"
   ENV["BUNDLE_GEMFILE"] = gemfile
   require "bundler"
