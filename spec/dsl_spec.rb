@@ -384,6 +384,32 @@ RSpec.describe FastBundle::Dsl do
       expect(edited.map(&:first)).to eq(deps.map(&:first).map { |n| n == "frozen-literal" ? "frozen-literaX" : n })
     end
 
+    it "evaluates the Gemfile correctly whatever state its cache entry is in" do
+      gemfile = write("Gemfile", %(source "https://rubygems.org"\ngem "rack", "~> 2.0", require: false\ngem "pg"\n))
+      code = 'print Marshal.dump(FastBundle::Dsl.evaluate(ARGV[0], warn: false).to_h["dependencies"])'
+      expected, err, status = ruby_in_subprocess(code, gemfile)
+      expect(status).to be_success, err
+      entry = gemfile_cache_entries.fetch(0)
+      good = File.binread(entry)
+      header, rest = good.split("\n", 2)
+      damaged = {
+        "truncated" => good[0, good.bytesize - 40],
+        "header only" => "#{header}\n",
+        "sizes past the end" => header.sub(/ \d+ \d+ /, " 999999 999999 ") + "\n" + rest,
+        "no constants field" => header.split(" ")[0, 5].join(" ") + "\n" + rest,
+        "garbage" => "\x00\xFF" * 64,
+        "empty" => "",
+        "another version" => header.sub("FBGF2", "FBGF9") + "\n" + rest,
+      }
+      damaged.each do |what, bytes|
+        File.binwrite(entry, bytes)
+        out, err, status = ruby_in_subprocess(code, gemfile)
+        expect(status).to be_success, "#{what}: #{err}"
+        expect(Marshal.load(out)).to eq(Marshal.load(expected)), what
+      end
+      expect(File.binread(entry)).to eq(good) # rewritten by the last evaluation
+    end
+
     it "keeps instance_eval for a Gemfile that defines constants" do
       gemfile = write("Gemfile", <<~'RUBY')
         source "https://rubygems.org"

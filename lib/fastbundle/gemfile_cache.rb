@@ -47,26 +47,39 @@ module FastBundle
         rescue SystemCallError
           nil
         end
-        if data && (nl = data.index("\n"))
-          magic, kind, options, name_size, size, constants = data.byteslice(0, nl).split(" ")
-          name_size = name_size.to_i
-          size = size.to_i
-          if magic == MAGIC && options == compile_options &&
-             data.byteslice(nl + 1, name_size).force_encoding(name.encoding) == name &&
-             data.byteslice(nl + 1 + name_size, size).force_encoding(contents.encoding) == contents
-            return nil if kind == "source"
-
-            if constants == "-" || constants&.split(",")&.all? { |c| Object.const_defined?(c) }
-              code_at = nl + 1 + name_size + size
-              begin
-                return RubyVM::InstructionSequence.load_from_binary(data.byteslice(code_at, data.bytesize - code_at)).eval
-              rescue StandardError
-                nil # a damaged entry: compiled again below
-              end
-            end
+        if data
+          code = begin
+            cached_code(data, name, contents)
+          rescue StandardError
+            nil # a damaged entry: compiled again below
           end
+          return nil if code == :source
+          return code if code
         end
-        writer.store(entry, name, contents)
+        begin
+          writer.store(entry, name, contents)
+        rescue StandardError
+          nil # never fail an evaluation over the cache
+        end
+      end
+
+      # The lambda in entry `data` if it was made from this name and source
+      # (:source when that source is to be instance_eval'd), else nil.
+      def cached_code(data, name, contents)
+        nl = data.index("\n") or return nil
+        magic, kind, options, name_size, size, constants = data.byteslice(0, nl).split(" ")
+        return nil unless magic == MAGIC && options == compile_options && constants
+
+        name_at = nl + 1
+        source_at = name_at + name_size.to_i
+        code_at = source_at + size.to_i
+        return nil unless data.byteslice(name_at, name_size.to_i).force_encoding(name.encoding) == name &&
+                          data.byteslice(source_at, size.to_i).force_encoding(contents.encoding) == contents
+        return :source if kind == "source"
+        # A constant it names is missing: instance_eval this time, for the NameError's sake.
+        return :source unless constants == "-" || constants.split(",").all? { |c| Object.const_defined?(c) }
+
+        RubyVM::InstructionSequence.load_from_binary(data.byteslice(code_at, data.bytesize - code_at)).eval
       end
 
       def writer
