@@ -241,12 +241,7 @@ module FastBundle
 
     def source(source, *args, &blk)
       if args.empty? && source.is_a?(String)
-        if blk
-          with_source(add_rubygems_source(source), &blk)
-        else
-          @global_source.add_remote(normalize_remote(source))
-          @global_source
-        end
+        rubygems_source(source, &blk)
       else
         Dsl.sources!
         source_with_options(source, *args, &blk)
@@ -494,6 +489,15 @@ module FastBundle
       @dependencies.reject! do |d|
         d.name == current.name && d.type == current.type && d.requirement == current.requirement
       end
+    end
+
+    # `source "uri"`: a remote of the global source; with a block, a source
+    # of its own for the block's gems.
+    def rubygems_source(source, &blk)
+      return with_source(add_rubygems_source(source), &blk) if blk
+
+      @global_source.add_remote(normalize_remote(source))
+      @global_source
     end
 
     def with_source(source)

@@ -107,11 +107,8 @@ module FastBundle
           # fastbundle never loads source plugins (Bundler says the same when
           # no installed plugin provides the type).
           raise InvalidOption, "No plugin sources available for #{options["type"]}"
-        elsif block_given?
-          with_source(add_rubygems_source(source), &blk)
         else
-          @global_source.add_remote(normalize_remote(source))
-          @global_source
+          rubygems_source(source, &blk)
         end
       end
 
