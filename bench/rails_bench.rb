@@ -80,7 +80,8 @@ module RailsBench
     (opts[:warmup] + opts[:runs]).times do |round|
       cmds.keys.shuffle(random: rng).each do |name|
         w, e, cmd = cmds[name]
-        secs = time_once(e, cmd, w.dir)
+        secs, status = time_once(e, cmd, w.dir)
+        abort "#{cmd.shelljoin} failed in #{w.dir}: #{status.inspect}" unless status.success?
         samples[name] << secs * 1000 if round >= opts[:warmup]
       end
     end
@@ -163,21 +164,9 @@ module RailsBench
     $stdout.flush
   end
 
-  def time_once(env, cmd, chdir)
-    t = now
-    pid = Process.spawn(env, [cmd.first, cmd.first], *cmd.drop(1), chdir: chdir, unsetenv_others: true,
-                        in: File::NULL, out: File::NULL, err: File::NULL)
-    _, status = Process.wait2(pid)
-    abort "#{cmd.shelljoin} failed in #{chdir}: #{status.inspect}" unless status.success?
-
-    now - t
-  end
 
 
 
-  def now
-    Process.clock_gettime(Process::CLOCK_MONOTONIC)
-  end
 end
 
 RailsBench.main(ARGV) if $PROGRAM_NAME == __FILE__

@@ -203,13 +203,6 @@ module SetupBench
     [out, err]
   end
 
-  def time_once(env, cmd, chdir)
-    t = now
-    pid = Process.spawn(env, [cmd.first, cmd.first], *cmd.drop(1), chdir: chdir, unsetenv_others: true,
-                        in: File::NULL, out: File::NULL, err: File::NULL)
-    _, status = Process.wait2(pid)
-    [now - t, status]
-  end
 
   def print_world(r)
     b = r["build"]
@@ -257,9 +250,6 @@ module SetupBench
     abs.start_with?("#{REPO}/") ? abs.delete_prefix("#{REPO}/") : abs
   end
 
-  def now
-    Process.clock_gettime(Process::CLOCK_MONOTONIC)
-  end
 end
 
 require "etc"
