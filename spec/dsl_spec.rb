@@ -352,7 +352,11 @@ RSpec.describe FastBundle::Dsl do
     end
 
     def gemfile_cache_entries
-      Dir.glob(File.join(@dir, ".cache", "fastbundle", "iseq", "*", "gemfile*"))
+      Dir.glob(File.join(@dir, ".cache", "fastbundle", "iseq", "*", "gemfile*")).grep_v(/\.definition\z/)
+    end
+
+    def definition_records
+      Dir.glob(File.join(@dir, ".cache", "fastbundle", "iseq", "*", "gemfile*.definition"))
     end
 
     it "compiles an unchanged Gemfile once and runs it from the cache afterwards" do
@@ -399,15 +403,159 @@ RSpec.describe FastBundle::Dsl do
         "no constants field" => header.split(" ")[0, 5].join(" ") + "\n" + rest,
         "garbage" => "\x00\xFF" * 64,
         "empty" => "",
-        "another version" => header.sub("FBGF2", "FBGF9") + "\n" + rest,
+        "another version" => header.sub(FastBundle::GemfileCache::MAGIC, "FBGF9") + "\n" + rest,
       }
       damaged.each do |what, bytes|
+        definition_records.each { |f| File.unlink(f) } # else the entry is not even read
         File.binwrite(entry, bytes)
         out, err, status = ruby_in_subprocess(code, gemfile)
         expect(status).to be_success, "#{what}: #{err}"
         expect(Marshal.load(out)).to eq(Marshal.load(expected)), what
       end
       expect(File.binread(entry)).to eq(good) # rewritten by the last evaluation
+    end
+
+    # What a subprocess evaluation answered (everything but the lockfile),
+    # with the frozen state of each dependency's values, and whether it
+    # loaded the recorder (dsl/core.rb).
+    RECORD_PROBE = <<~'RUBY'
+      d = FastBundle::Dsl.evaluate(ARGV[0], warn: true)
+      deps = d.dependencies.map do |x|
+        [x.to_h, x.requirement, [x.name, x.requirements, x.groups, x.platforms].map(&:frozen?)]
+      end
+      print Marshal.dump([deps, d.to_h.tap { |h| h.delete("dependencies") }, d.warnings,
+                          $LOADED_FEATURES.grep(%r{/dsl/core\.rb\z}).size])
+    RUBY
+
+    def probe(gemfile, extra_env = {})
+      out, err, status = ruby_in_subprocess(RECORD_PROBE, gemfile, extra_env)
+      expect(status).to be_success, err
+      *answer, recorder_loaded = Marshal.load(out)
+      [answer, err, recorder_loaded]
+    end
+
+    PLAIN_GEMFILE = <<~'RUBY'
+      # frozen_string_literal: true
+      source "https://rubygems.org"
+      git_source(:forge) { |repo| "https://forge.example/#{repo}.git" }
+      ruby ">= 2.7", engine: "ruby", engine_version: ">= 2.7"
+      rails = "~> 6.1"
+      gem "rails", rails
+      gem "pg", ">= 1.1", "< 2.0", require: false
+      gem "odd", "1.0-beta"
+      gem "auto", require: %w[auto/a auto/b], platforms: %i[mri jruby]
+      gem "dup", "~> 1.0"
+      gem "dup", "~> 1.0"
+      gem "forged", forge: "me/forged", branch: "main"
+      gem "hub", github: "me/hub"
+      gem "local", path: "vendor/local"
+      group :test, optional: true do
+        platforms :mri do
+          gem "rspec", "~> 3.0", group: :ci
+        end
+      end
+      source "https://gems.example" do
+        gem "private"
+      end
+      git "https://example.com/mono.git", tag: "v1" do
+        gem "mono-a"
+      end
+      env "WITH_EXTRA" do
+        gem "extra"
+      end
+      install_if true do
+        gem "always"
+      end
+      plugin "bundler-plugin", "~> 1.0"
+    RUBY
+
+    it "answers an unchanged plain Gemfile from its recorded Definition, without loading the recorder" do
+      gemfile = write("Gemfile", PLAIN_GEMFILE)
+      first, first_err, loaded = probe(gemfile)
+      expect(loaded).to eq(1)
+      expect(definition_records.size).to eq(1)
+      expect(first_err).to include("Your Gemfile lists the gem dup (~> 1.0) more than once")
+
+      second, second_err, loaded = probe(gemfile)
+      expect(loaded).to eq(0)
+      expect(second).to eq(first)
+      expect(second_err).to eq(first_err) # the warnings, printed again
+      expect(probe(gemfile, "WITH_EXTRA" => "1")[0]).not_to eq(first) # env: checked when asked, not recorded
+
+      uncached, = probe(gemfile, "FASTBUNDLE_ISEQ_CACHE" => "0")
+      expect(uncached).to eq(first)
+
+      # An edit that keeps the size and the mtime is seen.
+      stat = File.stat(gemfile)
+      File.write(gemfile, File.read(gemfile).sub('gem "private"', 'gem "privatX"'))
+      File.utime(stat.atime, stat.mtime, gemfile)
+      edited, _, loaded = probe(gemfile)
+      expect(loaded).to eq(1)
+      expect(edited[0].map { |d| d[0]["name"] }).to eq(first[0].map { |d| d[0]["name"].sub("private", "privatX") })
+      expect(probe(gemfile)).to eq([edited, first_err, 0])
+    end
+
+    it "records no Gemfile whose answer depends on more than its text" do
+      other_home = File.join(@dir, "other-home")
+      cases = {
+        "ENV" => [%(source "https://rubygems.org"\ngem "a" if ENV["WITH_A"]\n), { "WITH_A" => "1" }, {}],
+        "a file test" => [%(source "https://rubygems.org"\ngem "a" if File.exist?("flag")\n),
+                          -> { write("flag", "") }, -> { File.unlink(File.join(@dir, "flag")) }],
+        "ruby file:" => [%(source "https://rubygems.org"\nruby file: ".ruby-version"\n),
+                         -> { write(".ruby-version", "3.1.2\n") }, -> { write(".ruby-version", "3.0.4\n") }],
+        "eval_gemfile" => [%(source "https://rubygems.org"\neval_gemfile "extra.rb"\n),
+                           -> { write("extra.rb", %(gem "a"\n)) }, -> { write("extra.rb", %(gem "b"\n)) }],
+        "a deprecation (BUNDLE_SILENCE_DEPRECATIONS)" => [%(gem "a"\n), {}, { "BUNDLE_SILENCE_DEPRECATIONS" => "1" }],
+        "a git: URL (BUNDLE_GIT__ALLOW_INSECURE)" => [
+          %(source "https://rubygems.org"\ngem "a", git: "git://example.com/a.git"\n),
+          {}, { "BUNDLE_GIT__ALLOW_INSECURE" => "true" }
+        ],
+        "a ~ path (HOME)" => [%(source "https://rubygems.org"\npath "~/vendor" do\n  gem "a"\nend\n),
+                              {}, { "HOME" => other_home, "XDG_CACHE_HOME" => File.join(@dir, ".cache") }],
+      }
+      cases.each do |what, (content, before, after)|
+        FileUtils.rm_rf(File.join(@dir, ".cache"))
+        gemfile = write("Gemfile", content)
+        state = ->(s) { s.respond_to?(:call) ? (s.call; {}) : s }
+        first, = probe(gemfile, state.call(before))
+        after_env = state.call(after)
+        second, = probe(gemfile, after_env)
+        fresh, = probe(gemfile, after_env.merge("FASTBUNDLE_ISEQ_CACHE" => "0"))
+        expect(fresh).not_to eq(first), "#{what}: the case does not vary"
+        expect(second).to eq(fresh), what
+        expect(definition_records).to eq([]), what
+      end
+    end
+
+    it "evaluates again when the recorded Definition is damaged or was made by other code" do
+      gemfile = write("Gemfile", PLAIN_GEMFILE)
+      expected, = probe(gemfile)
+      record = definition_records.fetch(0)
+      good = File.binread(record)
+      header, rest = good.split("\n", 2)
+      damaged = {
+        "truncated" => good[0, good.bytesize - 40],
+        "header only" => "#{header}\n",
+        "sizes past the end" => header.sub(/ \d+ \d+ (\d)\z/, ' 999999 999999 \1') + "\n" + rest,
+        "garbage data" => "#{header}\n#{rest[0, rest.bytesize - 200]}#{"\x04\x08o:\x0fNoSuchClass" * 10}",
+        "garbage" => "\x00\xFF" * 64,
+        "empty" => "",
+        "another recorder" => header.sub(/ (\d+)\./) { " #{$1.to_i + 1}." } + "\n" + rest,
+        "another format" => header.sub(FastBundle::GemfileCache::DEFINITION_MAGIC, "FBDF9") + "\n" + rest,
+      }
+      damaged.each do |what, bytes|
+        File.binwrite(record, bytes)
+        answer, _, loaded = probe(gemfile)
+        expect([answer, loaded]).to eq([expected, 1]), what
+      end
+      expect(probe(gemfile).values_at(0, 2)).to eq([expected, 0]) # recorded again by the last evaluation
+    end
+
+    it "keys recorded Definitions on every file of the recorder" do
+      recorder = Dir.glob(File.join(LIB_DIR, "fastbundle", "dsl", "*.rb")) +
+                 %w[definition dependency current_ruby ruby_version gemfile_cache gemfile_cache_writer]
+                 .map { |f| File.join(LIB_DIR, "fastbundle", "#{f}.rb") }
+      expect(FastBundle::GemfileCache::RECORDER_FILES).to match_array(recorder)
     end
 
     it "keeps instance_eval for a Gemfile that defines constants" do

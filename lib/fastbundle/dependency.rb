@@ -35,6 +35,13 @@ module FastBundle
       @gemfile = gemfile
     end
 
+    # The arguments this was made with, in #initialize's order (for
+    # FastBundle::GemfileCache, which records Definitions).
+    def initialize_arguments
+      [@name, @requirements, @requirement, @type, @groups, @platforms, @autorequire, @source, @env, @install_if,
+       @force_ruby_platform, @gemfile]
+    end
+
     # As a Gem::Requirement (equal to the one Bundler builds).
     def requirement
       @requirement ||= Gem::Requirement.create(@requirements)

@@ -2,11 +2,13 @@
 
 # The Gemfile recorder: `require "fastbundle/dsl"`, then
 # FastBundle::Dsl.evaluate(path) -> FastBundle::Definition. Needs neither the
-# native extension nor Bundler. The code is in dsl/core.rb (and dsl/cold.rb);
-# this file only loads it through the compiled-instruction cache
-# (iseq_cache.rb), because compiling the recorder's Ruby source is most of
-# its cost on every boot.
+# native extension nor Bundler.
+#
+# Every boot loads this, so it is compiled from source every time and holds
+# nothing else: Dsl.evaluate is in dsl/evaluate.rb, loaded (like the rest of
+# the recorder) through the compiled-instruction cache (iseq_cache.rb),
+# because compiling Ruby source is most of the cost of loading it.
 
 require_relative "iseq_cache"
 
-FastBundle::ISeqCache.require_files(File.join(__dir__, "dsl", "core.rb"))
+FastBundle::ISeqCache.require_files(File.join(__dir__, "dsl", "evaluate.rb"))

@@ -1,47 +1,65 @@
 # frozen_string_literal: true
 
 module FastBundle
-  # Compiled Gemfiles, so a boot does not parse and compile the Gemfile again
-  # when it has not changed (compiling a 300-line Gemfile costs more than
-  # running it, and allocates ~2,000 objects, enough for a major GC in a
-  # fresh process).
+  # What earlier evaluations of a Gemfile left for the next boot, in
+  # FastBundle::ISeqCache's directory (per Ruby build), one entry per
+  # Gemfile path. Any doubt (a damaged, foreign or stale entry, an error)
+  # means evaluating as if there were none, never a failure.
   #
-  # Bundler runs a Gemfile with `instance_eval(source, name, 1)`. A compiled
-  # ISeq cannot be run that way, so the cached code is the Gemfile wrapped in
-  # a lambda, `-> do <Gemfile> end`, run with `instance_exec`: the same self,
-  # `def` target, __FILE__, __dir__, line numbers and magic comments (the
-  # wrapper starts on the first line of code, after them). What differs is
-  # the frame; a Gemfile whose meaning could depend on it (it defines
-  # constants or classes, reads constants of the DSL class, calls eval,
-  # binding, __method__, ...; see #portable?), or that printed a warning
-  # while compiling, or has __END__, is recorded as "source" and
-  # instance_eval'd as before. So is any source that does not compile.
+  # 1. The Gemfile compiled (#fetch). Compiling a 300-line Gemfile costs
+  #    more than running it, and allocates ~2,000 objects, enough for a
+  #    major GC in a fresh process. Bundler runs a Gemfile with
+  #    `instance_eval(source, name, 1)`. A compiled ISeq cannot be run that
+  #    way, so the cached code is the Gemfile wrapped in a lambda,
+  #    `-> do <Gemfile> end`, run with `instance_exec`: the same self, `def`
+  #    target, __FILE__, __dir__, line numbers and magic comments (the
+  #    wrapper starts on the first line of code, after them). What differs
+  #    is the frame; a Gemfile whose meaning could depend on it (it defines
+  #    constants or classes, reads constants of the DSL class, calls eval,
+  #    binding, __method__, ...; see Writer.lexical_constants), or that
+  #    printed a warning while compiling, or has __END__, is recorded as
+  #    "source" and instance_eval'd as before. So is any source that does
+  #    not compile. Constants are looked up lexically from a lambda, from
+  #    the DSL object's singleton class under instance_eval: the same
+  #    constant when it exists in Object, but a missing one raises a
+  #    NameError with another message. So an entry lists the constants its
+  #    Gemfile names without a scope (ENV, File, RUBY_VERSION...), and is
+  #    used only while they are all defined. Entry: a header, the file name
+  #    and source it was compiled from (compared byte for byte, so any edit
+  #    is a miss), then the ISeq.
   #
-  # Constants are looked up lexically from a lambda, from the DSL object's
-  # singleton class under instance_eval: the same constant when it exists in
-  # Object, but a missing one raises a NameError with another message. So an
-  # entry lists the constants its Gemfile names without a scope (ENV, File,
-  # RUBY_VERSION...), and is used only while they are all defined.
+  # 2. The Definition itself (#definition), for a Gemfile that is a plain
+  #    recording (Writer.recording?, Dsl#recording?): its result is a
+  #    function of its text, so the next evaluation of the same text, by the
+  #    same recorder (RECORDER_FILES), is answered from the record without
+  #    loading the recorder. Sources keep process-local fingerprints of
+  #    their credentials (CredentialFilter.digest); recorded, they still tell
+  #    the sources of one Definition apart, which is all they are used for.
   #
-  # One entry per Gemfile path in FastBundle::ISeqCache's directory (per Ruby
-  # build): a header, the file name and source it was compiled from (both
-  # compared byte for byte, so any edit is a miss), then the ISeq. This file
-  # reads entries on every boot; gemfile_cache_writer.rb, loaded on a miss,
-  # compiles, checks and writes them.
+  # This file reads entries on every boot; gemfile_cache_writer.rb, loaded
+  # on a miss, compiles, checks and writes them.
   module GemfileCache
-    MAGIC = "FBGF2"
+    MAGIC = "FBGF3"
+    DEFINITION_MAGIC = "FBDF1"
     WRITER = File.join(__dir__, "gemfile_cache_writer.rb")
+    # The code a recorded Definition depends on: a change to any of these
+    # files (a new fastbundle, a fix) makes every recorded Definition stale.
+    RECORDER_FILES = %w[dsl/evaluate.rb dsl/core.rb dsl/sources.rb dsl/cold.rb definition.rb dependency.rb
+                        current_ruby.rb ruby_version.rb gemfile_cache.rb gemfile_cache_writer.rb]
+                     .map { |f| File.join(__dir__, f) }.freeze
 
     class << self
-      # A lambda to instance_exec in place of instance_eval(contents, name, 1),
-      # or nil (no usable cache, or this source must be instance_eval'd).
+      # [a lambda to instance_exec in place of instance_eval(contents, name,
+      # 1), whether that Gemfile is a plain recording (see
+      # Writer.recording?)], or nil (no usable cache, or this source must be
+      # instance_eval'd).
       def fetch(name, path, contents)
         return nil if $VERBOSE # compile warnings are printed on every evaluation
 
         dir = ISeqCache.directory
         return nil unless dir
 
-        entry = File.join(dir, "gemfile#{path.tr("/\\:", "%%%")}")
+        entry = entry_path(dir, path)
         data = begin
           File.binread(entry)
         rescue SystemCallError
@@ -63,8 +81,8 @@ module FastBundle
         end
       end
 
-      # The lambda in entry `data` if it was made from this name and source
-      # (:source when that source is to be instance_eval'd), else nil.
+      # fetch's answer from entry `data` if it was made from this name and
+      # source (:source when that source is to be instance_eval'd), else nil.
       def cached_code(data, name, contents)
         nl = data.index("\n") or return nil
         magic, kind, options, name_size, size, constants = data.byteslice(0, nl).split(" ")
@@ -79,7 +97,97 @@ module FastBundle
         # A constant it names is missing: instance_eval this time, for the NameError's sake.
         return :source unless constants == "-" || constants.split(",").all? { |c| Object.const_defined?(c) }
 
-        RubyVM::InstructionSequence.load_from_binary(data.byteslice(code_at, data.bytesize - code_at)).eval
+        [RubyVM::InstructionSequence.load_from_binary(data.byteslice(code_at, data.bytesize - code_at)).eval,
+         kind == "recording"]
+      end
+
+      def entry_path(dir, path)
+        File.join(dir, "gemfile#{path.tr("/\\:", "%%%")}")
+      end
+
+      # The Definition an earlier evaluation of this Gemfile (`path`, as
+      # read: `contents`) recorded, if the Gemfile is a plain recording and
+      # neither it nor fastbundle's recorder has changed since; else nil.
+      def definition(path, contents, lockfile)
+        return nil if $VERBOSE
+
+        dir = ISeqCache.directory
+        return nil unless dir
+
+        data = begin
+          File.binread("#{entry_path(dir, path)}.definition")
+        rescue SystemCallError
+          return nil
+        end
+        load_definition(data, path, contents, lockfile)
+      rescue StandardError
+        nil # a damaged record: evaluated (and recorded) again
+      end
+
+      # Records `definition`, the result of evaluating the plain recording
+      # `path` (see Writer.recording?), for #definition.
+      def store_definition(path, contents, definition)
+        dir = ISeqCache.directory
+        writer.store_definition("#{entry_path(dir, path)}.definition", path, contents, definition) if dir
+      rescue StandardError
+        nil
+      end
+
+      # The header line of a recorded Definition, up to the sizes: what it
+      # must have been made with.
+      def definition_key
+        "#{DEFINITION_MAGIC} #{compile_options} #{recorder_stamp}"
+      end
+
+      # Sizes and mtimes of RECORDER_FILES.
+      def recorder_stamp
+        @recorder_stamp ||= RECORDER_FILES.map do |f|
+          st = File.stat(f)
+          "#{st.size}.#{st.mtime.to_i}.#{st.mtime.nsec}"
+        end.join(",")
+      end
+
+      # Entry layout: "<definition_key> <name size> <source size> <ruby?>\n",
+      # the name and source, then Marshal data (see Writer.store_definition):
+      # [values, indexes of frozen values, dependency rows, sources,
+      #  ruby_version, optional_groups, plugins, gemfiles, input_files,
+      #  warnings]. A dependency row is the 12 arguments of
+      # Dependency.new as indexes into values, so each distinct frozen
+      # String or Array is loaded once (Marshal builds objects slowly; 300
+      # Dependency objects with their own arrays cost more than evaluating).
+      def load_definition(data, path, contents, lockfile)
+        nl = data.index("\n") or return nil
+        key = definition_key
+        return nil unless data.start_with?(key) && data.getbyte(key.bytesize) == 32
+
+        name_size, size, ruby = data.byteslice(key.bytesize + 1, nl - key.bytesize - 1).split(" ")
+        name_at = nl + 1
+        source_at = name_at + name_size.to_i
+        marshal_at = source_at + size.to_i
+        return nil unless data.byteslice(name_at, name_size.to_i).force_encoding(path.encoding) == path &&
+                          data.byteslice(source_at, size.to_i).force_encoding(contents.encoding) == contents
+
+        ISeqCache.require_files(File.join(__dir__, "ruby_version.rb")) if ruby == "1" && !defined?(RubyVersion)
+        values, frozen, rows, sources, ruby_version, optional_groups, plugins, gemfiles, input_files, warnings =
+          Marshal.load(data.byteslice(marshal_at, data.bytesize - marshal_at))
+        frozen.each { |i| values[i].freeze }
+        Definition.new(gemfile: path, lockfile: lockfile, dependencies: dependencies(values, rows),
+                       sources: sources, ruby_version: ruby_version, optional_groups: optional_groups,
+                       gemspecs: [], plugins: plugins, gemfiles: gemfiles, input_files: input_files,
+                       warnings: warnings)
+      end
+
+      def dependencies(v, rows)
+        deps = []
+        i = 0
+        n = rows.size
+        while i < n
+          deps << Dependency.new(v[rows[i]], v[rows[i + 1]], v[rows[i + 2]], v[rows[i + 3]], v[rows[i + 4]],
+                                 v[rows[i + 5]], v[rows[i + 6]], v[rows[i + 7]], v[rows[i + 8]], v[rows[i + 9]],
+                                 v[rows[i + 10]], v[rows[i + 11]])
+          i += 12
+        end
+        deps
       end
 
       def writer

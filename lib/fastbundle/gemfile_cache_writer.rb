@@ -11,14 +11,26 @@ module FastBundle
       # in Bundler and fastbundle, visible to an instance_eval'd Gemfile.
       FRAME_METHODS = %i[eval binding __method__ local_variables using nesting caller caller_locations
                          gemfile contents original_gemfile expanded_gemfile_path].freeze
+      # What a plain recording may do: literals, local variables, string
+      # interpolation, and calls to these DSL methods on self (with blocks
+      # that do the same).
+      RECORDING_INSNS = %i[nop pop dup dupn swap leave putnil putself putobject putobject_INT2FIX_0_
+                           putobject_INT2FIX_1_ putstring duparray duphash newarray newhash concatstrings
+                           objtostring anytostring opt_str_freeze opt_str_uminus getlocal setlocal getlocal_WC_0
+                           getlocal_WC_1 setlocal_WC_0 setlocal_WC_1 send opt_send_without_block]
+                        .to_h { |i| [i, true] }.freeze
+      RECORDING_METHODS = %i[gem source group platforms platform git_source git path github ruby install_if env plugin]
+                          .to_h { |m| [m, true] }.freeze
+      CALL_ON_SELF = 4 | 8 # VM_CALL_FCALL | VM_CALL_VCALL
+      CALL_PASSES_OBJECTS = 1 | 2 | 128 # VM_CALL_ARGS_SPLAT | VM_CALL_ARGS_BLOCKARG | VM_CALL_KW_SPLAT
       LEADING_COMMENTS = /\A\uFEFF?(?:[ \t\f\v\r]*(?:#[^\n]*)?\n|=begin\b[^\n]*\n(?:[^\n]*\n)*?=end\b[^\n]*\n)*/.freeze
 
       module_function
 
       # Compiles, checks and records `contents`; returns what #fetch would.
       def store(entry, name, contents)
-        iseq, constants = compile(name, contents)
-        kind = iseq ? "iseq" : "source"
+        iseq, constants, recording = compile(name, contents)
+        kind = iseq ? (recording ? "recording" : "iseq") : "source"
         begin
           tmp = "#{entry}.#{Process.pid}.tmp"
           File.open(tmp, "wb", 0o600) do |f|
@@ -30,11 +42,42 @@ module FastBundle
         rescue StandardError
           File.unlink(tmp) rescue nil # rubocop:disable Style/RescueModifier
         end
-        iseq && constants.all? { |c| Object.const_defined?(c) } ? iseq.eval : nil
+        iseq && constants.all? { |c| Object.const_defined?(c) } ? [iseq.eval, recording] : nil
       end
 
-      # [the wrapped Gemfile compiled, the constants it looks up lexically],
-      # or nil when it must be instance_eval'd.
+      # Writes the record GemfileCache.load_definition reads.
+      def store_definition(entry, path, contents, definition)
+        values = []
+        frozen = []
+        by_content = {} # frozen Strings and Arrays: one copy of each
+        by_identity = {}.compare_by_identity
+        rows = []
+        definition.dependencies.each do |dep|
+          dep.initialize_arguments.each do |v|
+            index = v.frozen? && (v.is_a?(String) || v.is_a?(Array)) ? by_content : by_identity
+            rows << (index[v] ||= begin
+              frozen << values.size if v.frozen? # Marshal.load's copy is not
+              values << v
+              values.size - 1
+            end)
+          end
+        end
+        data = Marshal.dump([values, frozen, rows, definition.sources, definition.ruby_version,
+                             definition.optional_groups, definition.plugins, definition.gemfiles,
+                             definition.input_files, definition.warnings])
+        tmp = "#{entry}.#{Process.pid}.tmp"
+        File.open(tmp, "wb", 0o600) do |f|
+          f << "#{GemfileCache.definition_key} #{path.bytesize} #{contents.bytesize} " \
+               "#{definition.ruby_version ? 1 : 0}\n" << path.b << contents.b << data
+        end
+        File.rename(tmp, entry)
+      rescue StandardError
+        File.unlink(tmp) rescue nil # rubocop:disable Style/RescueModifier
+      end
+
+      # [the wrapped Gemfile compiled, the constants it looks up lexically,
+      # whether it is a plain recording], or nil when it must be
+      # instance_eval'd.
       def compile(name, contents)
         return nil if contents.match?(/^__END__\r?$/)
 
@@ -44,8 +87,9 @@ module FastBundle
         iseq = with_warnings_caught(-> { warned = true }) do
           RubyVM::InstructionSequence.compile(source, name, name, 1)
         end
-        constants = !warned && lexical_constants(iseq.to_a)
-        constants ? [iseq, constants] : nil
+        wrapper = iseq.to_a
+        constants = !warned && lexical_constants(wrapper)
+        constants ? [iseq, constants, constants.empty? && recording?(wrapper)] : nil
       rescue SyntaxError, StandardError
         nil
       end
@@ -78,6 +122,38 @@ module FastBundle
           end
         end
         constants
+      end
+
+      # Is this wrapped Gemfile a plain recording: code whose every run
+      # makes the same DSL calls with the same arguments, whatever the
+      # process, directory, ENV or files? It may use literals, local
+      # variables and string interpolation, and call RECORDING_METHODS on
+      # self, without splats or block arguments; blocks it passes must do the
+      # same (a git_source block runs later, with a value from the Gemfile).
+      # No constants (ENV, File...), other methods, branches, rescue or
+      # ensure. What the DSL methods themselves read (a `ruby file:`, a
+      # deprecation setting...) is Dsl#recording?'s business.
+      def recording?(wrapper)
+        body = wrapper[13].find { |insn| insn.is_a?(Array) && insn[1].is_a?(Hash) && insn[1][:mid] == :lambda }
+        return false unless body
+
+        recording_iseq?(body[2])
+      end
+
+      def recording_iseq?(iseq)
+        return false unless iseq[12].all? { |entry| %i[break next redo retry].include?(entry[0]) && entry[1].nil? }
+
+        iseq[13].all? do |insn|
+          next true unless insn.is_a?(Array)
+          next false unless RECORDING_INSNS.key?(insn[0])
+
+          if insn[0] == :send || insn[0] == :opt_send_without_block
+            call = insn[1]
+            next false unless RECORDING_METHODS.key?(call[:mid]) && (call[:flag] & CALL_ON_SELF) != 0 &&
+                              (call[:flag] & CALL_PASSES_OBJECTS).zero?
+          end
+          insn.drop(1).all? { |operand| !iseq_array?(operand) || recording_iseq?(operand) }
+        end
       end
 
       def each_instruction(iseq, &block)

@@ -5,6 +5,7 @@ require_relative "../current_ruby"
 require_relative "../definition"
 require_relative "../dependency"
 require_relative "../gemfile_cache"
+require_relative "evaluate"
 
 module FastBundle
   # Evaluates a Gemfile (or gems.rb) the way Bundler::Dsl (2.3) does, without
@@ -84,38 +85,26 @@ module FastBundle
     end
 
     class << self
-      # Evaluates `gemfile` (relative to the current directory) into a
-      # FastBundle::Definition. `lockfile` defaults to Bundler's choice.
-      #
-      # warn: print the warnings Bundler's UI would (duplicate gems,
-      #   deprecations, insecure git) to $stderr; they are always in
-      #   Definition#warnings.
-      # bundler_fallback: a Gemfile that refers to the Bundler constant
-      #   (`Bundler::VERSION`, `Bundler.settings`...) cannot be evaluated
-      #   without it; then real Bundler is loaded (once, ~100 ms) and the
-      #   Gemfile evaluated again. With false, that is a GemfileError.
-      def evaluate(gemfile, lockfile = nil, warn: true, bundler_fallback: true)
-        path = File.expand_path(gemfile.to_s)
-        raise GemfileNotFound, "#{path} not found" unless File.file?(path)
-
-        lockfile = lockfile ? File.expand_path(lockfile.to_s) : default_lockfile(path)
+      # Dsl.evaluate (fastbundle/dsl.rb) when its Gemfile is not in
+      # GemfileCache: evaluates `path` (expanded; `contents` as read, or nil)
+      # and, if the Gemfile is a plain recording (see #recording?), leaves
+      # the result in the cache for the next boot.
+      def record(path, lockfile, contents, warn: true, bundler_fallback: true)
         builder = new(warn: warn)
         begin
-          builder.eval_gemfile(path)
+          builder.eval_gemfile(path, contents)
         rescue DSLError => e
           raise unless bundler_fallback && !defined?(::Bundler) && needs_bundler?(e)
 
           require "bundler"
           builder = new(warn: warn)
-          builder.eval_gemfile(path)
+          builder.eval_gemfile(path, contents)
         end
-        builder.to_definition(lockfile)
+        definition = builder.to_definition(lockfile)
+        GemfileCache.store_definition(path, contents, definition) if builder.recording?
+        definition
       ensure
         builder&.print_warnings
-      end
-
-      def default_lockfile(gemfile)
-        File.basename(gemfile) == "gems.rb" ? gemfile.sub(/.rb$/, ".locked") : "#{gemfile}.lock"
       end
 
       # Did the evaluation fail only because the Bundler constant is missing?
@@ -182,6 +171,8 @@ module FastBundle
       @plugins = []
       @warnings = []
       @printed = 0
+      @recording = false # see #recording?
+      @read_outside = false
     end
 
     def dependencies
@@ -201,7 +192,9 @@ module FastBundle
       @gemfiles << expanded
       @input_files << expanded
       contents ||= read_file(expanded)
-      if defined?(ISeqCache) && (code = GemfileCache.fetch(gemfile.to_s, expanded, contents))
+      code, recording = GemfileCache.fetch(gemfile.to_s, expanded, contents) if defined?(ISeqCache)
+      @recording = @gemfiles.size == 1 && recording
+      if code
         instance_exec(&code)
       else
         instance_eval(contents, gemfile.to_s, 1)
@@ -310,6 +303,21 @@ module FastBundle
 
     def method_missing(name, *_args)
       raise GemfileError, "Undefined local variable or method `#{name}' for Gemfile"
+    end
+
+    # Is what this evaluation recorded a function of the Gemfile's text
+    # alone, so GemfileCache may answer the next evaluation of the same text
+    # with it? Yes when the Gemfile is a plain recording (only DSL calls on
+    # literals; see GemfileCache::Writer.recording?) and no DSL method read
+    # anything else: another file (`ruby file:`, eval_gemfile, gemspec),
+    # ENV (BUNDLE_SILENCE_DEPRECATIONS for a deprecation), HOME ("~" paths).
+    def recording?
+      @recording && !@read_outside && @input_files.uniq.size == 1
+    end
+
+    # Called by DSL methods that read outside the Gemfile (see #recording?).
+    def read_outside!
+      @read_outside = true
     end
 
     def check_primary_source_safety

@@ -219,6 +219,7 @@ module FastBundle
       # given absolute; equal when the expanded path and version are.
       def add_path_source(path, options, global)
         root = gemfile_root
+        read_outside! if path.to_s.start_with?("~") # HOME, or another user's
         begin
           expanded = File.expand_path(path, root)
         rescue ArgumentError => e
@@ -273,6 +274,7 @@ module FastBundle
       end
 
       def truthy_env?(key)
+        read_outside!
         v = ENV[key]
         !v.nil? && !v.empty? && !%w[false no 0].include?(v.downcase)
       end
