@@ -498,7 +498,9 @@ RSpec.describe FastBundle::Dsl do
     it "records no Gemfile whose answer depends on more than its text" do
       other_home = File.join(@dir, "other-home")
       cases = {
-        "ENV" => [%(source "https://rubygems.org"\ngem "a" if ENV["WITH_A"]\n), { "WITH_A" => "1" }, {}],
+        "ENV, by a name that is not a literal" => [%(source "https://rubygems.org"\nname = "WITH_A"\ngem "a" if ENV[name]\n),
+                                                   { "WITH_A" => "1" }, {}],
+        "ENV, whole" => [%(source "https://rubygems.org"\ngem "a" if ENV.to_h.key?("WITH_A")\n), { "WITH_A" => "1" }, {}],
         "a file test" => [%(source "https://rubygems.org"\ngem "a" if File.exist?("flag")\n),
                           -> { write("flag", "") }, -> { File.unlink(File.join(@dir, "flag")) }],
         "ruby file:" => [%(source "https://rubygems.org"\nruby file: ".ruby-version"\n),
@@ -525,6 +527,29 @@ RSpec.describe FastBundle::Dsl do
         expect(second).to eq(fresh), what
         expect(definition_records).to eq([]), what
       end
+    end
+
+    it "records a Gemfile that reads ENV entries by name, keyed on their values" do
+      gemfile = write("Gemfile", <<~'RUBY')
+        source "https://rubygems.org"
+        gem "a" if ENV["WITH_A"]
+        gem "b", ENV.fetch("B_VERSION", "~> 1.0")
+        case ENV["DB"]
+        when "pg" then gem "pg"
+        else gem "sqlite3"
+        end
+        gem "modern" if RUBY_VERSION >= "2.0" && !ENV.key?("NO_MODERN")
+      RUBY
+      worlds = [{ "WITH_A" => "1", "DB" => "pg" }, { "B_VERSION" => "~> 2.0" }, { "WITH_A" => "" }, { "NO_MODERN" => "" }]
+      answers = worlds.map do |env|
+        fresh, = probe(gemfile, env.merge("FASTBUNDLE_ISEQ_CACHE" => "0"))
+        first, _, loaded = probe(gemfile, env)
+        expect([first, loaded]).to eq([fresh, 1]), env.inspect # another world: evaluated (and recorded) again
+        expect(probe(gemfile, env.merge("UNRELATED" => "x"))).to eq([fresh, "", 0]), env.inspect # from the record
+        expect(definition_records.size).to eq(1)
+        fresh
+      end
+      expect(answers.uniq.size).to eq(worlds.size)
     end
 
     it "evaluates again when the recorded Definition is damaged or was made by other code" do

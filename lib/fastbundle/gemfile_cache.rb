@@ -28,11 +28,12 @@ module FastBundle
   #    and source it was compiled from (compared byte for byte, so any edit
   #    is a miss), then the ISeq.
   #
-  # 2. The Definition itself (#definition), for a Gemfile that is a plain
-  #    recording (Writer.recording?, Dsl#recording?): its result is a
-  #    function of its text, so the next evaluation of the same text, by the
-  #    same recorder (RECORDER_FILES), is answered from the record without
-  #    loading the recorder. Sources keep process-local fingerprints of
+  # 2. The Definition itself (#definition), for a Gemfile that is a
+  #    recording (Writer.recording_env, Dsl#recording?): its result is a
+  #    function of its text and of a few ENV entries it names, so the next
+  #    evaluation of the same text with the same values of those entries, by
+  #    the same recorder (RECORDER_FILES), is answered from the record
+  #    without loading the recorder. Sources keep process-local fingerprints of
   #    their credentials (CredentialFilter.digest); recorded, they still tell
   #    the sources of one Definition apart, which is all they are used for.
   #
@@ -50,9 +51,9 @@ module FastBundle
 
     class << self
       # [a lambda to instance_exec in place of instance_eval(contents, name,
-      # 1), whether that Gemfile is a plain recording (see
-      # Writer.recording?)], or nil (no usable cache, or this source must be
-      # instance_eval'd).
+      # 1), the ENV names its recording depends on if the Gemfile is a
+      # recording (see Writer.recording_env), else nil], or nil (no usable
+      # cache, or this source must be instance_eval'd).
       def fetch(name, path, contents)
         return nil if $VERBOSE # compile warnings are printed on every evaluation
 
@@ -97,8 +98,8 @@ module FastBundle
         # A constant it names is missing: instance_eval this time, for the NameError's sake.
         return :source unless constants == "-" || constants.split(",").all? { |c| Object.const_defined?(c) }
 
-        [RubyVM::InstructionSequence.load_from_binary(data.byteslice(code_at, data.bytesize - code_at)).eval,
-         kind == "recording"]
+        recording = kind.start_with?("recording:") ? kind.byteslice(10..).split(",") : nil
+        [RubyVM::InstructionSequence.load_from_binary(data.byteslice(code_at, data.bytesize - code_at)).eval, recording]
       end
 
       def entry_path(dir, path)
@@ -124,11 +125,12 @@ module FastBundle
         nil # a damaged record: evaluated (and recorded) again
       end
 
-      # Records `definition`, the result of evaluating the plain recording
-      # `path` (see Writer.recording?), for #definition.
-      def store_definition(path, contents, definition)
+      # Records `definition`, the result of evaluating the recording `path`
+      # (see Writer.recording_env) with ENV entries `env_names` as they are
+      # now, for #definition.
+      def store_definition(path, contents, definition, env_names)
         dir = ISeqCache.directory
-        writer.store_definition("#{entry_path(dir, path)}.definition", path, contents, definition) if dir
+        writer.store_definition("#{entry_path(dir, path)}.definition", path, contents, definition, env_names) if dir
       rescue StandardError
         nil
       end
@@ -147,8 +149,10 @@ module FastBundle
         end.join(",")
       end
 
-      # Entry layout: "<definition_key> <name size> <source size> <ruby?>\n",
-      # the name and source, then Marshal data (see Writer.store_definition):
+      # Entry layout: "<definition_key> <name size> <source size> <ruby?>
+      # <env size>\n", the name and source, the ENV entries it depends on
+      # (Marshal data: [[name, value or nil]...], env size bytes), then
+      # Marshal data (see Writer.store_definition):
       # [values, indexes of frozen values, dependency rows, sources,
       #  ruby_version, optional_groups, plugins, gemfiles, input_files,
       #  warnings]. A dependency row is the 12 arguments of
@@ -160,12 +164,15 @@ module FastBundle
         key = definition_key
         return nil unless data.start_with?(key) && data.getbyte(key.bytesize) == 32
 
-        name_size, size, ruby = data.byteslice(key.bytesize + 1, nl - key.bytesize - 1).split(" ")
+        name_size, size, ruby, env_size = data.byteslice(key.bytesize + 1, nl - key.bytesize - 1).split(" ")
         name_at = nl + 1
         source_at = name_at + name_size.to_i
-        marshal_at = source_at + size.to_i
+        env_at = source_at + size.to_i
+        marshal_at = env_at + env_size.to_i
         return nil unless data.byteslice(name_at, name_size.to_i).force_encoding(path.encoding) == path &&
                           data.byteslice(source_at, size.to_i).force_encoding(contents.encoding) == contents
+        return nil unless env_size == "0" ||
+                          Marshal.load(data.byteslice(env_at, env_size.to_i)).all? { |name, value| ENV[name] == value }
 
         ISeqCache.require_files(File.join(__dir__, "ruby_version.rb")) if ruby == "1" && !defined?(RubyVersion)
         values, frozen, rows, sources, ruby_version, optional_groups, plugins, gemfiles, input_files, warnings =

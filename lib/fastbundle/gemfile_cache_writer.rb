@@ -11,16 +11,32 @@ module FastBundle
       # in Bundler and fastbundle, visible to an instance_eval'd Gemfile.
       FRAME_METHODS = %i[eval binding __method__ local_variables using nesting caller caller_locations
                          gemfile contents original_gemfile expanded_gemfile_path].freeze
-      # What a plain recording may do: literals, local variables, string
-      # interpolation, and calls to these DSL methods on self (with blocks
-      # that do the same).
-      RECORDING_INSNS = %i[nop pop dup dupn swap leave putnil putself putobject putobject_INT2FIX_0_
-                           putobject_INT2FIX_1_ putstring duparray duphash newarray newhash concatstrings
-                           objtostring anytostring opt_str_freeze opt_str_uminus getlocal setlocal getlocal_WC_0
-                           getlocal_WC_1 setlocal_WC_0 setlocal_WC_1 send opt_send_without_block]
+      # What a recording may do (see #recording_env): literals, local
+      # variables, string interpolation, branches and comparisons...
+      RECORDING_INSNS = %i[nop pop dup dupn swap topn setn adjuststack leave putnil putself putobject
+                           putobject_INT2FIX_0_ putobject_INT2FIX_1_ putstring duparray duphash newarray newhash
+                           concatstrings objtostring anytostring opt_str_freeze opt_str_uminus getlocal setlocal
+                           getlocal_WC_0 getlocal_WC_1 setlocal_WC_0 setlocal_WC_1 branchif branchunless branchnil
+                           jump opt_case_dispatch opt_eq opt_neq opt_not opt_nil_p opt_empty_p opt_lt opt_le opt_gt
+                           opt_ge opt_length opt_size opt_aref opt_aref_with opt_getinlinecache opt_setinlinecache]
                         .to_h { |i| [i, true] }.freeze
+      # ...calls to these DSL methods on self (with blocks that do the same)...
       RECORDING_METHODS = %i[gem source group platforms platform git_source git path github ruby install_if env plugin]
                           .to_h { |m| [m, true] }.freeze
+      # ...these methods of the values it makes (Strings, Arrays, Hashes...),
+      # none of which reads or changes anything else...
+      VALUE_METHODS = %i[to_s to_sym to_i to_a to_h == != ! < <= > >= === =~ match? empty? nil? any? none? size length
+                         include? key? has_key? member? start_with? end_with? downcase upcase strip split first last
+                         fetch [] each each_with_index map freeze dup]
+                      .to_h { |m| [m, true] }.freeze
+      # ...constants fixed for the Ruby build (each has its own cache
+      # directory), and ENV entries named by a literal: ENV["NAME"],
+      # ENV.fetch("NAME"[, literal]), ENV.key?("NAME"), whose values are
+      # part of the record's key.
+      BUILD_CONSTANTS = %i[RUBY_VERSION RUBY_PLATFORM RUBY_ENGINE RUBY_ENGINE_VERSION RUBY_PATCHLEVEL]
+                        .to_h { |c| [c, true] }.freeze
+      ENV_READS = %i[[] fetch key? has_key? include? member?].to_h { |m| [m, true] }.freeze
+      ENV_NAME = /\A[A-Za-z0-9_.\-]+\z/.freeze
       CALL_ON_SELF = 4 | 8 # VM_CALL_FCALL | VM_CALL_VCALL
       CALL_PASSES_OBJECTS = 1 | 2 | 128 # VM_CALL_ARGS_SPLAT | VM_CALL_ARGS_BLOCKARG | VM_CALL_KW_SPLAT
       LEADING_COMMENTS = /\A\uFEFF?(?:[ \t\f\v\r]*(?:#[^\n]*)?\n|=begin\b[^\n]*\n(?:[^\n]*\n)*?=end\b[^\n]*\n)*/.freeze
@@ -30,7 +46,7 @@ module FastBundle
       # Compiles, checks and records `contents`; returns what #fetch would.
       def store(entry, name, contents)
         iseq, constants, recording = compile(name, contents)
-        kind = iseq ? (recording ? "recording" : "iseq") : "source"
+        kind = iseq ? (recording ? "recording:#{recording.join(",")}" : "iseq") : "source"
         begin
           tmp = "#{entry}.#{Process.pid}.tmp"
           File.open(tmp, "wb", 0o600) do |f|
@@ -45,8 +61,9 @@ module FastBundle
         iseq && constants.all? { |c| Object.const_defined?(c) } ? [iseq.eval, recording] : nil
       end
 
-      # Writes the record GemfileCache.load_definition reads.
-      def store_definition(entry, path, contents, definition)
+      # Writes the record GemfileCache.load_definition reads; `env_names`
+      # (see #recording_env) are recorded with their current values.
+      def store_definition(entry, path, contents, definition, env_names)
         values = []
         frozen = []
         by_content = {} # frozen Strings and Arrays: one copy of each
@@ -62,13 +79,14 @@ module FastBundle
             end)
           end
         end
+        env = env_names.empty? ? "" : Marshal.dump(env_names.map { |n| [n, ENV[n]] })
         data = Marshal.dump([values, frozen, rows, definition.sources, definition.ruby_version,
                              definition.optional_groups, definition.plugins, definition.gemfiles,
                              definition.input_files, definition.warnings])
         tmp = "#{entry}.#{Process.pid}.tmp"
         File.open(tmp, "wb", 0o600) do |f|
           f << "#{GemfileCache.definition_key} #{path.bytesize} #{contents.bytesize} " \
-               "#{definition.ruby_version ? 1 : 0}\n" << path.b << contents.b << data
+               "#{definition.ruby_version ? 1 : 0} #{env.bytesize}\n" << path.b << contents.b << env << data
         end
         File.rename(tmp, entry)
       rescue StandardError
@@ -76,8 +94,8 @@ module FastBundle
       end
 
       # [the wrapped Gemfile compiled, the constants it looks up lexically,
-      # whether it is a plain recording], or nil when it must be
-      # instance_eval'd.
+      # the ENV names its recording depends on (nil: not a recording)], or
+      # nil when it must be instance_eval'd.
       def compile(name, contents)
         return nil if contents.match?(/^__END__\r?$/)
 
@@ -89,7 +107,7 @@ module FastBundle
         end
         wrapper = iseq.to_a
         constants = !warned && lexical_constants(wrapper)
-        constants ? [iseq, constants, constants.empty? && recording?(wrapper)] : nil
+        constants ? [iseq, constants, recording_env(wrapper)] : nil
       rescue SyntaxError, StandardError
         nil
       end
@@ -124,36 +142,67 @@ module FastBundle
         constants
       end
 
-      # Is this wrapped Gemfile a plain recording: code whose every run
-      # makes the same DSL calls with the same arguments, whatever the
-      # process, directory, ENV or files? It may use literals, local
-      # variables and string interpolation, and call RECORDING_METHODS on
-      # self, without splats or block arguments; blocks it passes must do the
-      # same (a git_source block runs later, with a value from the Gemfile).
-      # No constants (ENV, File...), other methods, branches, rescue or
-      # ensure. What the DSL methods themselves read (a `ruby file:`, a
-      # deprecation setting...) is Dsl#recording?'s business.
-      def recording?(wrapper)
+      # Is this wrapped Gemfile a recording: code whose every run makes the
+      # same DSL calls with the same arguments, whatever the process,
+      # directory or files, given the values of a few ENV entries? Returns
+      # the names of those entries (often none), or nil. It may use the
+      # instructions, methods and constants listed above; DSL methods only on
+      # self, without splats or block arguments; blocks must do the same (a
+      # git_source block runs later, with a value from the Gemfile). No other
+      # constants (File, Gem...), no other methods, no rescue or ensure.
+      # What the DSL methods themselves read (a `ruby file:`, a deprecation
+      # setting...) is Dsl#recording?'s business.
+      def recording_env(wrapper)
         body = wrapper[13].find { |insn| insn.is_a?(Array) && insn[1].is_a?(Hash) && insn[1][:mid] == :lambda }
-        return false unless body
-
-        recording_iseq?(body[2])
+        names = []
+        body && recording_iseq?(body[2], names) ? names.uniq : nil
       end
 
-      def recording_iseq?(iseq)
+      def recording_iseq?(iseq, names)
         return false unless iseq[12].all? { |entry| %i[break next redo retry].include?(entry[0]) && entry[1].nil? }
 
-        iseq[13].all? do |insn|
-          next true unless insn.is_a?(Array)
-          next false unless RECORDING_INSNS.key?(insn[0])
-
-          if insn[0] == :send || insn[0] == :opt_send_without_block
-            call = insn[1]
-            next false unless RECORDING_METHODS.key?(call[:mid]) && (call[:flag] & CALL_ON_SELF) != 0 &&
-                              (call[:flag] & CALL_PASSES_OBJECTS).zero?
-          end
-          insn.drop(1).all? { |operand| !iseq_array?(operand) || recording_iseq?(operand) }
+        insns = iseq[13].select { |insn| insn.is_a?(Array) }
+        insns.each_with_index.all? do |insn, i|
+          ok = case insn[0]
+               when :getconstant
+                 insns[i - 1] == [:putobject, true] &&
+                   (BUILD_CONSTANTS.key?(insn[1]) || (insn[1] == :ENV && (name = env_read(insns, i)) && names << name))
+               when :send, :opt_send_without_block then recording_call?(insn[1])
+               else RECORDING_INSNS.key?(insn[0])
+               end
+          ok && insn.drop(1).all? { |operand| !iseq_array?(operand) || recording_iseq?(operand, names) }
         end
+      end
+
+      def recording_call?(call)
+        return false unless (call[:flag] & CALL_PASSES_OBJECTS).zero?
+        return true if call[:mid] == :=== # case/when calls it as if on self
+
+        (call[:flag] & CALL_ON_SELF).zero? ? VALUE_METHODS.key?(call[:mid]) : RECORDING_METHODS.key?(call[:mid])
+      end
+
+      # The NAME of the ENV read that starts at insns[i] (`getconstant
+      # :ENV`), if it is one of ENV_READS with a literal name (and for fetch,
+      # a literal default), so that ENV itself goes nowhere else; else nil.
+      def env_read(insns, i)
+        return nil unless insns[i + 1]&.first == :opt_setinlinecache
+
+        read = insns[i + 2]
+        name = read[1] if read && read[0] == :opt_aref_with
+        if read && (read[0] == :putstring || read[0] == :putobject) && read[1].is_a?(String)
+          name = read[1]
+          call = insns[i + 3]
+          default = nil
+          if call && %i[putstring putnil putobject].include?(call[0])
+            default = call
+            call = insns[i + 4]
+          end
+          ok = call && (call[0] == :opt_aref && !default ||
+                        call[0] == :opt_send_without_block && ENV_READS.key?(call[1][:mid]) &&
+                        call[1][:orig_argc] == (default ? 2 : 1) && (!default || call[1][:mid] == :fetch))
+          name = nil unless ok
+        end
+        name.is_a?(String) && ENV_NAME.match?(name) ? name : nil
       end
 
       def each_instruction(iseq, &block)

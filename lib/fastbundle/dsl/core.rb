@@ -101,7 +101,9 @@ module FastBundle
           builder.eval_gemfile(path, contents)
         end
         definition = builder.to_definition(lockfile)
-        GemfileCache.store_definition(path, contents, definition) if builder.recording?
+        if (env_names = builder.recording?)
+          GemfileCache.store_definition(path, contents || File.open(path, "r:UTF-8", &:read), definition, env_names)
+        end
         definition
       ensure
         builder&.print_warnings
@@ -305,14 +307,17 @@ module FastBundle
       raise GemfileError, "Undefined local variable or method `#{name}' for Gemfile"
     end
 
-    # Is what this evaluation recorded a function of the Gemfile's text
-    # alone, so GemfileCache may answer the next evaluation of the same text
-    # with it? Yes when the Gemfile is a plain recording (only DSL calls on
-    # literals; see GemfileCache::Writer.recording?) and no DSL method read
-    # anything else: another file (`ruby file:`, eval_gemfile, gemspec),
-    # ENV (BUNDLE_SILENCE_DEPRECATIONS for a deprecation), HOME ("~" paths).
+    # Is what this evaluation recorded a function of the Gemfile's text and
+    # of a few ENV entries it names, so GemfileCache may answer the next
+    # evaluation of the same text, with the same values of those entries,
+    # from it? Returns their names (often none), or false. Yes when the
+    # Gemfile is a recording (DSL calls on literals, conditions on ENV
+    # entries...; see GemfileCache::Writer.recording_env) and no DSL method
+    # read anything else: another file (`ruby file:`, eval_gemfile,
+    # gemspec), ENV (BUNDLE_SILENCE_DEPRECATIONS for a deprecation), HOME
+    # ("~" paths).
     def recording?
-      @recording && !@read_outside && @input_files.uniq.size == 1
+      (!@read_outside && @input_files.uniq.size == 1 && @recording) || false
     end
 
     # Called by DSL methods that read outside the Gemfile (see #recording?).
