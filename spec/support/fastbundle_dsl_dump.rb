@@ -27,6 +27,9 @@ module FastBundleDslDump
         { "ok" => false, "class" => e.class.name, "status" => e.status_code, "message" => e.message.to_s,
           "gemfile_error" => e.is_a?(FastBundle::GemfileError) }
       end
+    # Not part of the answer: whether it came from a recorded Definition
+    # (the recorder, dsl/core.rb, was never loaded).
+    result["from_record"] = $LOADED_FEATURES.none? { |f| f.end_with?("/fastbundle/dsl/core.rb") }
     puts JSON.pretty_generate(result)
   end
 
@@ -113,8 +116,9 @@ module FastBundleDslParity
   end
 
   # [JSON output, stderr]; for fastbundle a third element, the output of a
-  # second run with the same HOME, which finds the compiled Gemfile in the
-  # cache the first run wrote (see FastBundle::GemfileCache).
+  # second run with the same HOME, which finds the compiled Gemfile or the
+  # recorded Definition in the cache the first run wrote (see
+  # FastBundle::GemfileCache), and a fourth: whether it was the latter.
   def run_dumper(kind, gemfile, upstream: false)
     dir = File.dirname(gemfile)
     script = File.join(SUPPORT_DIR, kind == :bundler ? "bundler_dsl_dump.rb" : "fastbundle_dsl_dump.rb")
@@ -127,9 +131,10 @@ module FastBundleDslParity
         out, err, status = Open3.capture3(env_for(gemfile, home, fixture_env(dir)), *args, chdir: dir)
         raise "#{kind} dumper crashed (#{status.exitstatus}) for #{gemfile}:\n#{err}\n#{out}" unless status.success?
 
-        [JSON.parse(out), err]
+        answer = JSON.parse(out)
+        [answer, err, answer.delete("from_record")]
       end
-      [*runs.first, runs[1]&.first]
+      [runs[0][0], runs[0][1], runs[1]&.first, runs[1] && runs[1][2]]
     end
   end
 
