@@ -107,8 +107,9 @@ module FastBundle
       end
 
       # The Definition an earlier evaluation of this Gemfile (`path`, as
-      # read: `contents`) recorded, if the Gemfile is a plain recording and
-      # neither it nor fastbundle's recorder has changed since; else nil.
+      # read: `contents`) recorded, if the Gemfile is a recording, the ENV
+      # entries it names still have the values they had then, and neither
+      # it nor fastbundle's recorder has changed since; else nil.
       def definition(path, contents, lockfile)
         return nil if $VERBOSE
 
