@@ -85,10 +85,10 @@ module FastBundle
     end
 
     class << self
-      # Dsl.evaluate (fastbundle/dsl.rb) when its Gemfile is not in
-      # GemfileCache: evaluates `path` (expanded; `contents` as read, or nil)
-      # and, if the Gemfile is a plain recording (see #recording?), leaves
-      # the result in the cache for the next boot.
+      # Dsl.evaluate (dsl/evaluate.rb) when GemfileCache has no recorded
+      # Definition for its Gemfile: evaluates `path` (expanded; `contents`
+      # as read, or nil) and, if the Gemfile is a recording (see
+      # #recording?), records the result for the next boot.
       def record(path, lockfile, contents, warn: true, bundler_fallback: true)
         builder = new(warn: warn)
         begin
@@ -101,8 +101,10 @@ module FastBundle
           builder.eval_gemfile(path, contents)
         end
         definition = builder.to_definition(lockfile)
-        if (env_names = builder.recording?)
-          GemfileCache.store_definition(path, contents || File.open(path, "r:UTF-8", &:read), definition, env_names)
+        # (contents is nil only if Dsl.evaluate could not read the file; then
+        # what was evaluated is unknown here, so nothing is recorded)
+        if contents && (env_names = builder.recording?)
+          GemfileCache.store_definition(path, contents, definition, env_names)
         end
         definition
       ensure
