@@ -8,12 +8,17 @@ pub mod frozen;
 pub mod gem_dirs;
 pub mod lockfile;
 pub mod manpath;
+pub mod materialize;
 pub mod parallel;
+pub mod paths;
 pub mod plan;
+pub mod plan_error;
 pub mod platform;
 pub mod redact;
+pub mod request;
 pub mod settings;
 pub mod source;
+pub mod spec_set;
 pub mod version;
 
 pub use lockfile::{Lockfile, LockfileError, LockfileErrorKind, SourceKind, Span};
