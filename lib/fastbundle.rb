@@ -3,15 +3,7 @@
 require_relative "fastbundle/version"
 require_relative "fastbundle/errors"
 
-# The native core: a precompiled gem ships one .so per Ruby minor version
-# under lib/fastbundle/<X.Y>/; a source install (or `rake compile`) builds
-# lib/fastbundle/fastbundle.so.
-begin
-  ruby_minor = RUBY_VERSION[/\A\d+\.\d+/]
-  require_relative "fastbundle/#{ruby_minor}/fastbundle"
-rescue LoadError
-  require "fastbundle/fastbundle"
-end
+require_relative "fastbundle/native"
 
 module FastBundle
   class Lockfile
@@ -70,14 +62,12 @@ module FastBundle
       # One walk up the directory tree per setup, and plain Strings: loading
       # Pathname alone costs more than a millisecond of a boot.
       gemfile = find_gemfile or raise GemfileNotFound, "Could not locate Gemfile"
-      lockfile = lockfile_path(gemfile)
-      # Installed specs are read on another thread while the Gemfile runs.
-      Native.prefetch(environment_request(gemfile, lockfile)) unless @definition
-      runtime = Runtime.new(gemfile, lockfile, definition(gemfile, lockfile))
+      runtime = Runtime.new(gemfile, lockfile_path(gemfile))
       runtime.setup(groups)
       @runtime = runtime
       @setup = runtime if groups.empty?
       install_bundler_facade
+      runtime.store_plan
       runtime
     end
 
@@ -108,22 +98,36 @@ module FastBundle
     # The Runtime of the latest setup (of all groups or some).
     attr_reader :runtime
 
-    # The evaluated Gemfile (FastBundle::Definition).
+    # The evaluated Gemfile (FastBundle::Definition): after a setup answered
+    # from the plan cache, the Definition it kept, else the Gemfile evaluated.
     def definition(gemfile = default_gemfile, lockfile = lockfile_for(gemfile))
-      @definition ||= begin
+      @definition ||= @runtime&.cached_definition || begin
         environment_request(gemfile.to_s, lockfile.to_s)
         require_relative "fastbundle/dsl"
-        # bundler/setup silences Bundler's UI (the Gemfile's warnings) unless
-        # STDOUT is a terminal.
-        Dsl.evaluate(gemfile.to_s, lockfile.to_s, warn: $stdout.tty? || ENV.key?("BUNDLER_FORCE_TTY"))
+        Dsl.evaluate(gemfile.to_s, lockfile.to_s, warn: warn_gemfile?)
       end
+    end
+
+    # bundler/setup silences Bundler's UI (the Gemfile's warnings) unless
+    # STDOUT is a terminal.
+    def warn_gemfile?
+      $stdout.tty? || ENV.key?("BUNDLER_FORCE_TTY")
+    end
+
+    def debug?
+      (value = ENV["FASTBUNDLE_DEBUG"]) && !value.empty? && value != "0"
+    end
+
+    def debug(message)
+      $stderr.puts("fastbundle: #{message}")
     end
 
     # The part of a plan request that does not depend on the Gemfile, taken
     # once, before the Gemfile runs: Bundler too reads BUNDLE_* (its Settings
     # copy them) and fixes the bundle path before evaluating the Gemfile, so
     # a Gemfile that sets ENV["BUNDLE_WITHOUT"] changes nothing. Enough for
-    # Native.prefetch to read installed specs while the Gemfile is evaluated.
+    # Native.boot to look up the plan cache, and on a miss for the prefetch
+    # thread to read installed specs while the Gemfile is evaluated.
     def environment_request(gemfile, lockfile)
       @environment_request ||= {
         "root" => File.dirname(gemfile),
@@ -141,7 +145,9 @@ module FastBundle
         "default_dir" => Gem.default_dir,
         "platform" => Gem::Platform.local.to_s,
         "ruby_scope" => "#{RUBY_ENGINE}/#{RbConfig::CONFIG["ruby_version"]}",
-        "extension_api_version" => Gem.extension_api_version
+        "extension_api_version" => Gem.extension_api_version,
+        # What else the plan cache is keyed on (src/plan_cache.rs).
+        "facts" => [RUBY_DESCRIPTION, VERSION]
       }
     end
 

@@ -319,7 +319,8 @@ RSpec.describe FastBundle::Dsl do
       env = ENV.keys.select { |k| k.start_with?("BUNDLE_", "GEM_") || %w[RUBYOPT RUBYLIB].include?(k) }.to_h { |k| [k, nil] }
       env["HOME"] = @dir
       env["XDG_CACHE_HOME"] = nil
-      env["FASTBUNDLE_ISEQ_CACHE"] = nil
+      env["FASTBUNDLE_CACHE_DIR"] = nil
+      env["FASTBUNDLE_CACHE"] = nil
       Open3.capture3(env.merge(extra_env), RbConfig.ruby, "-I#{LIB_DIR}", "-rfastbundle/dsl", "-e", code, gemfile,
                      chdir: File.dirname(gemfile))
     end
@@ -337,7 +338,7 @@ RSpec.describe FastBundle::Dsl do
       expect(Dir.glob(File.join(@dir, ".cache", "fastbundle", "iseq", "*", "*")).sort).to eq(cached.sort)
 
       FileUtils.rm_rf(File.join(@dir, ".cache"))
-      third, err, status = ruby_in_subprocess(code, gemfile, "FASTBUNDLE_ISEQ_CACHE" => "0")
+      third, err, status = ruby_in_subprocess(code, gemfile, "FASTBUNDLE_CACHE" => "0")
       expect(status).to be_success, err
       expect(Marshal.load(third)).to eq(Marshal.load(first))
       expect(File.exist?(File.join(@dir, ".cache"))).to be(false)
@@ -482,7 +483,7 @@ RSpec.describe FastBundle::Dsl do
       expect(second_err).to eq(first_err) # the warnings, printed again
       expect(probe(gemfile, "WITH_EXTRA" => "1")[0]).not_to eq(first) # env: checked when asked, not recorded
 
-      uncached, = probe(gemfile, "FASTBUNDLE_ISEQ_CACHE" => "0")
+      uncached, = probe(gemfile, "FASTBUNDLE_CACHE" => "0")
       expect(uncached).to eq(first)
 
       # An edit that keeps the size and the mtime is seen.
@@ -522,7 +523,7 @@ RSpec.describe FastBundle::Dsl do
         first, = probe(gemfile, state.call(before))
         after_env = state.call(after)
         second, = probe(gemfile, after_env)
-        fresh, = probe(gemfile, after_env.merge("FASTBUNDLE_ISEQ_CACHE" => "0"))
+        fresh, = probe(gemfile, after_env.merge("FASTBUNDLE_CACHE" => "0"))
         expect(fresh).not_to eq(first), "#{what}: the case does not vary"
         expect(second).to eq(fresh), what
         expect(definition_records).to eq([]), what
@@ -542,7 +543,7 @@ RSpec.describe FastBundle::Dsl do
       RUBY
       worlds = [{ "WITH_A" => "1", "DB" => "pg" }, { "B_VERSION" => "~> 2.0" }, { "WITH_A" => "" }, { "NO_MODERN" => "" }]
       answers = worlds.map do |env|
-        fresh, = probe(gemfile, env.merge("FASTBUNDLE_ISEQ_CACHE" => "0"))
+        fresh, = probe(gemfile, env.merge("FASTBUNDLE_CACHE" => "0"))
         first, _, loaded = probe(gemfile, env)
         expect([first, loaded]).to eq([fresh, 1]), env.inspect # another world: evaluated (and recorded) again
         expect(probe(gemfile, env.merge("UNRELATED" => "x"))).to eq([fresh, "", 0]), env.inspect # from the record

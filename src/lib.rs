@@ -4,6 +4,7 @@
 //! `cargo test` alone, fuzzed, and (later) cached: the magnus binding in
 //! `ext/fastbundle` converts one request in and one answer out.
 
+pub mod cache_dir;
 pub mod frozen;
 pub mod gem_dirs;
 pub mod lockfile;
@@ -12,6 +13,7 @@ pub mod materialize;
 pub mod parallel;
 pub mod paths;
 pub mod plan;
+pub mod plan_cache;
 pub mod plan_error;
 pub mod platform;
 pub mod redact;

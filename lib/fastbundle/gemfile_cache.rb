@@ -40,8 +40,8 @@ module FastBundle
   # This file reads entries on every boot; gemfile_cache_writer.rb, loaded
   # on a miss, compiles, checks and writes them.
   module GemfileCache
-    MAGIC = "FBGF3"
-    DEFINITION_MAGIC = "FBDF1"
+    MAGIC = "FBGF4"
+    DEFINITION_MAGIC = "FBDF2"
     WRITER = File.join(__dir__, "gemfile_cache_writer.rb")
     # The code a recorded Definition depends on: a change to any of these
     # files (a new fastbundle, a fix) makes every recorded Definition stale.
@@ -172,17 +172,29 @@ module FastBundle
         marshal_at = env_at + env_size.to_i
         return nil unless data.byteslice(name_at, name_size.to_i).force_encoding(path.encoding) == path &&
                           data.byteslice(source_at, size.to_i).force_encoding(contents.encoding) == contents
-        return nil unless env_size == "0" ||
-                          Marshal.load(data.byteslice(env_at, env_size.to_i)).all? { |name, value| ENV[name] == value }
+        env = env_size == "0" ? [] : Marshal.load(data.byteslice(env_at, env_size.to_i))
+        return nil unless env.all? { |name, value| ENV[name] == value }
 
         ISeqCache.require_files(File.join(__dir__, "ruby_version.rb")) if ruby == "1" && !defined?(RubyVersion)
+        # A recording read nothing but its text and these ENV entries.
+        cache_inputs = { "files" => [path], "dirs" => [], "env_names" => env.map(&:first) }
+        restore_definition(data.byteslice(marshal_at, data.bytesize - marshal_at), path, lockfile, cache_inputs)
+      end
+
+      # The Definition Writer.dump_definition wrote into `data`.
+      def restore_definition(data, path, lockfile, cache_inputs = nil)
         values, frozen, rows, sources, ruby_version, optional_groups, plugins, gemfiles, input_files, warnings =
-          Marshal.load(data.byteslice(marshal_at, data.bytesize - marshal_at))
+          Marshal.load(data)
         frozen.each { |i| values[i].freeze }
         Definition.new(gemfile: path, lockfile: lockfile, dependencies: dependencies(values, rows),
                        sources: sources, ruby_version: ruby_version, optional_groups: optional_groups,
                        gemspecs: [], plugins: plugins, gemfiles: gemfiles, input_files: input_files,
-                       warnings: warnings)
+                       warnings: warnings, cache_inputs: cache_inputs)
+      end
+
+      # Definition data for the plan cache (see Writer.dump_definition).
+      def dump_definition(definition)
+        writer.dump_definition(definition)
       end
 
       def dependencies(v, rows)

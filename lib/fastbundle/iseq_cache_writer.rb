@@ -6,16 +6,6 @@ module FastBundle
     module Writer
       module_function
 
-      # Not FileUtils: requiring it here would activate the fileutils default
-      # gem, which Bundler's boot never does.
-      def mkdir_p(dir)
-        parent = File.dirname(dir)
-        mkdir_p(parent) unless parent == dir || File.directory?(parent)
-        Dir.mkdir(dir, 0o700)
-      rescue Errno::EEXIST
-        nil
-      end
-
       # Compiles `path`, stores it atomically as `entry` (removing entries
       # for older versions of the file) and returns the ISeq.
       def compile_and_store(path, prefix, entry)

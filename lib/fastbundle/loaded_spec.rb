@@ -99,6 +99,13 @@ module FastBundle
       File.expand_path(File.join(dir, name))
     end
 
+    # A path or git gem set up from the plan cache: its gemspec evaluated
+    # when first asked for, as the setup would have (from its directory).
+    def source_spec
+      Kernel.require File.join(__dir__, "path_source")
+      PathSource.new(@gemspec_dir, @gemspec_glob, nil).specs.find { |s| s.name == @name && s.version == version }
+    end
+
     # RubyGems evaluates a spec file without a stub header to learn which gem
     # it is; one that does not evaluate (RubyGems warns why), or turns out to
     # be another gem, is not installed as far as Bundler can tell (status 7).
@@ -112,8 +119,15 @@ module FastBundle
     end
 
     def to_spec
-      @full_spec ||= Gem::Specification.load(@loaded_from) ||
+      @full_spec ||= (@gemspec_dir && source_spec) || Gem::Specification.load(@loaded_from) ||
                      raise(GemspecError, "The installed gemspec #{@loaded_from} of #{@full_name} could not be loaded")
+    end
+
+    # The row Native.plan made this from, with what the setup learned since
+    # (a path gem's paths from its gemspec): what the plan cache keeps.
+    def to_row
+      [@name, @version_string, @platform_string, @full_name, @full_gem_path, @loaded_from, load_paths,
+       @gemspec_dir, @gemspec_glob, @source_type, @default_gem]
     end
 
     def <=>(other)

@@ -1,55 +1,74 @@
 # frozen_string_literal: true
 
 require_relative "loaded_spec"
-require_relative "path_source"
 require_relative "rubygems_integration"
 
 module FastBundle
-  # Bundler's Runtime#setup without Bundler: builds the plain-data request,
-  # makes the one call into Rust (FastBundle::Native.plan), evaluates the
-  # gemspecs only Ruby can (path and git gems), then applies the plan to the
-  # interpreter: $LOAD_PATH, Gem.loaded_specs, Kernel#gem, ENV.
+  # Bundler's Runtime#setup without Bundler. One call into Rust asks the
+  # plan cache (Native.boot); on a hit its plan is applied as it is. On a
+  # miss the Gemfile is evaluated, the plain-data request goes to
+  # Native.plan and the gemspecs only Ruby can evaluate (path and git gems)
+  # are evaluated; once the whole setup has succeeded, #store_plan keeps the
+  # answer for the next boot. Applying a plan means the interpreter's state:
+  # $LOAD_PATH, Gem.loaded_specs, Kernel#gem, ENV.
   class Runtime
-    attr_reader :definition, :plan, :specs
+    attr_reader :plan, :specs
 
-    def initialize(gemfile, lockfile, definition)
+    def initialize(gemfile, lockfile)
       @gemfile = gemfile
       @lockfile = lockfile
-      @definition = definition
       @root = File.dirname(gemfile)
     end
 
-    def request(groups)
-      sources = @definition.sources
-      deps = @definition.dependencies.map do |d|
-        [d.name, d.requirements, d.groups.map(&:to_s), d.should_include? ? true : false,
-         !d.source.nil?, d.force_ruby_platform ? true : false, d.source && sources.index(d.source)]
+    # The Gemfile's Definition: the one the plan cache kept (loaded when
+    # first asked for), else the one this setup evaluated.
+    def definition
+      @definition ||= cached_definition || FastBundle.definition(@gemfile, @lockfile)
+    end
+
+    def cached_definition
+      return nil unless @plan && @plan["cached"]
+
+      @cached_definition ||= begin
+        ISeqCache.require_files(File.join(__dir__, "dsl", "evaluate.rb")) # Definition, GemfileCache
+        GemfileCache.restore_definition(@plan["ruby"], @gemfile, @lockfile)
       end
-      # BUNDLE_* as they were before the Gemfile ran: Bundler's Settings
-      # copies them when first created, before it evaluates the Gemfile.
-      FastBundle.environment_request(@gemfile, @lockfile).merge(
-        "dependencies" => deps,
-        "sources" => sources.map { |s| source_row(s) },
-        "optional_groups" => @definition.optional_groups.map(&:to_s),
-        "groups" => groups.empty? ? nil : groups.map(&:to_s)
-      )
     end
 
     def setup(groups)
-      validate_ruby!
-      @plan = Native.plan(request(groups))
-      @specs = @plan["specs"].map { |row| LoadedSpec.new(*row) }
-      @specs.each { |s| evaluate_gemspec(s) if s.gemspec_dir }
-      preactivate
-      configure_gem_home_and_path
-      clean_load_path
-      @specs.each { |s| RubygemsIntegration.mark_loaded(s) }
-      load_paths = @specs.map { |s| s.load_paths.reject { |p| $LOAD_PATH.include?(p) } }.reverse.flatten
-      RubygemsIntegration.add_to_load_path(load_paths)
-      RubygemsIntegration.replace_entrypoints(@specs, File.basename(@gemfile))
-      Environment.set_bundle_environment(@gemfile, @plan["bundle_path"], @plan["bundler"])
-      Environment.setup_manpath
+      timer = Timer.new if FastBundle.debug?
+      @boot_request = FastBundle.environment_request(@gemfile, @lockfile)
+                                .merge("groups" => groups.empty? ? nil : groups.map(&:to_s))
+      @plan, miss = Native.boot(@boot_request)
+      if @plan
+        timer&.lap("plan cache hit")
+        @plan["warnings"].each { |w| $stderr.puts(w) } if FastBundle.warn_gemfile?
+        @specs = @plan["specs"].map { |row| LoadedSpec.new(*row) }
+      else
+        timer&.lap("plan cache miss (#{miss})")
+        compute(groups, timer)
+      end
+      apply
+      timer&.lap("applied")
+      FastBundle.debug(timer.to_s) if timer
       self
+    end
+
+    # Keeps this setup's answer for the next boot (called once the whole
+    # setup succeeded), unless it came from the cache or cannot be keyed.
+    def store_plan
+      return if @plan["cached"] || @stored
+
+      @stored = true
+      inputs = cache_inputs
+      if inputs.is_a?(String)
+        FastBundle.debug("plan not cached: #{inputs}") if FastBundle.debug?
+        return
+      end
+      plan = @plan.merge("specs" => @specs.map(&:to_row), "groups" => @plan["groups"].map(&:to_s),
+                         "warnings" => definition.warnings, "ruby" => GemfileCache.dump_definition(definition))
+      status = Native.store_plan(@boot_request, inputs, plan)
+      FastBundle.debug("plan #{status}") if FastBundle.debug?
     end
 
     # Bundler::Runtime#require (what `Bundler.setup(...).require` calls).
@@ -59,10 +78,71 @@ module FastBundle
       require_relative "autorequire"
       groups = groups.map(&:to_sym)
       groups = [:default] if groups.empty?
-      Autorequire.require_groups(@definition.dependencies, groups)
+      Autorequire.require_groups(definition.dependencies, groups)
     end
 
     private
+
+    # The cold path: the Gemfile, the plan, path and git gemspecs.
+    def compute(groups, timer)
+      require_relative "input_watch"
+      @watch = InputWatch.new(@root)
+      @watch.collect do
+        definition
+        validate_ruby!
+        timer&.lap("Gemfile evaluated")
+        @plan = Native.plan(request(groups))
+        timer&.lap("planned")
+        @specs = @plan["specs"].map { |row| LoadedSpec.new(*row) }
+        @specs.each { |s| evaluate_gemspec(s) if s.gemspec_dir }
+        timer&.lap("gemspecs evaluated")
+      end
+    end
+
+    def request(groups)
+      sources = definition.sources
+      deps = definition.dependencies.map do |d|
+        [d.name, d.requirements, d.groups.map(&:to_s), d.should_include? ? true : false,
+         !d.source.nil?, d.force_ruby_platform ? true : false, d.source && sources.index(d.source)]
+      end
+      # BUNDLE_* as they were before the Gemfile ran: Bundler's Settings
+      # copies them when first created, before it evaluates the Gemfile.
+      @boot_request.merge(
+        "dependencies" => deps,
+        "sources" => sources.map { |s| source_row(s) },
+        "optional_groups" => definition.optional_groups.map(&:to_s)
+      )
+    end
+
+    def apply
+      preactivate
+      configure_gem_home_and_path
+      clean_load_path
+      @specs.each { |s| RubygemsIntegration.mark_loaded(s) }
+      load_paths = @specs.map { |s| s.load_paths.reject { |p| $LOAD_PATH.include?(p) } }.reverse.flatten
+      RubygemsIntegration.add_to_load_path(load_paths)
+      RubygemsIntegration.replace_entrypoints(@specs, File.basename(@gemfile))
+      Environment.set_bundle_environment(@gemfile, @plan["bundle_path"], @plan["bundler"])
+      Environment.setup_manpath
+    end
+
+    # What the cache key needs beyond what Rust reads itself (see
+    # src/plan_cache.rs): the files the Gemfile and gemspecs read, the
+    # directories path gems were found by listing, the ENV entries they
+    # read, fastbundle's own files; or why this answer cannot be keyed.
+    def cache_inputs
+      gemfile = definition.cache_inputs
+      return gemfile if gemfile.is_a?(String)
+      return @watch.reason if @watch.reason
+
+      sources = (@path_sources || {}).values
+      {
+        "files" => gemfile["files"] | sources.flat_map(&:gemspec_files) | @watch.files(sources.map(&:dir)),
+        "dirs" => (gemfile["dirs"] + sources.flat_map(&:listed_dirs)).uniq,
+        "env_names" => (gemfile["env_names"] | @watch.env_names).sort,
+        "code" => $LOADED_FEATURES.select { |f| f.start_with?(Environment::LIB_DIR) }
+      }
+    end
 
     # What the frozen check compares of a Gemfile source (Bundler's
     # Source#== fields), as plain data; see ext/fastbundle/src/plan.rs.
@@ -79,7 +159,7 @@ module FastBundle
 
     # Bundler::Definition#validate_ruby!
     def validate_ruby!
-      wanted = @definition.ruby_version
+      wanted = definition.ruby_version
       return unless wanted
 
       problem, expected, actual = wanted.diff(RubyVersion.system)
@@ -109,6 +189,7 @@ module FastBundle
     # Path and git gems: Bundler evaluates their gemspecs on every boot (in
     # the gem's directory), and so do we (PathSource).
     def evaluate_gemspec(spec)
+      require_relative "path_source"
       @path_sources ||= {}
       source = @path_sources[[spec.gemspec_dir, spec.gemspec_glob]] ||=
         PathSource.new(spec.gemspec_dir, spec.gemspec_glob, @lockfile)
@@ -117,7 +198,7 @@ module FastBundle
 
     # The exact version a Gemfile gives a path gem (`gem "x", "1.0", path:`).
     def fake_version(spec)
-      dep = @definition.dependencies.find { |d| d.name == spec.name }
+      dep = definition.dependencies.find { |d| d.name == spec.name }
       dep&.source && dep.source["name"] == spec.name ? dep.source["version"] : nil
     end
 
@@ -138,6 +219,30 @@ module FastBundle
         loaded_gem_paths.delete(p)
       end
       $LOAD_PATH.uniq!
+    end
+  end
+
+  # FASTBUNDLE_DEBUG's account of where a setup's time went.
+  class Timer
+    def initialize
+      @start = @last = now
+      @laps = []
+    end
+
+    def lap(what)
+      t = now
+      @laps << format("%s %.2f ms", what, (t - @last) * 1000)
+      @last = t
+    end
+
+    def to_s
+      format("setup in %.2f ms: %s", (@last - @start) * 1000, @laps.join(", "))
+    end
+
+    private
+
+    def now
+      Process.clock_gettime(Process::CLOCK_MONOTONIC)
     end
   end
 

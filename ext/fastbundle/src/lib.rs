@@ -3,6 +3,7 @@
 //! as Ruby's process-ending `fatal`. Error classes are defined in Ruby
 //! (lib/fastbundle/errors.rb) and looked up here.
 
+mod boot;
 mod lockfile;
 mod plan;
 mod settings;
@@ -84,6 +85,7 @@ fn init(ruby: &Ruby) -> Result<(), Error> {
     native.define_singleton_method("__panic_for_test", function!(panic_for_test, 1))?;
     lockfile::init(ruby, fastbundle)?;
     plan::init(ruby, native)?;
+    boot::init(ruby, native)?;
     settings::init(ruby, native)?;
     Ok(())
 }
