@@ -352,6 +352,18 @@ RSpec.describe FastBundle::Dsl do
         "#{code}"
     end
 
+    # The payload of a sealed cache file (src/sealed.rs: 24 header bytes).
+    def unsealed(file)
+      File.binread(file).byteslice(24..)
+    end
+
+    # Writes PAYLOAD as a sealed cache file, so that it reaches the reader
+    # behind the checksum.
+    def write_sealed(file, payload)
+      require "fastbundle"
+      expect(FastBundle::Native.write_cache_file(file, payload)).to be(true)
+    end
+
     def gemfile_cache_entries
       Dir.glob(File.join(@dir, ".cache", "fastbundle", "iseq", "*", "gemfile*")).grep_v(/\.definition\z/)
     end
@@ -372,7 +384,7 @@ RSpec.describe FastBundle::Dsl do
       compiles, deps = Marshal.load(first)
       expect(compiles).to eq(2) # Gemfile and extra.rb
       expect(gemfile_cache_entries.map { |e| File.basename(e)[/[^%]+\z/] }).to contain_exactly("Gemfile", "extra.rb")
-      expect(gemfile_cache_entries.map { |e| File.open(e, &:gets).split(" ")[1] }).to eq(%w[iseq iseq])
+      expect(gemfile_cache_entries.map { |e| unsealed(e).split(" ", 3)[1] }).to eq(%w[iseq iseq])
 
       second, err, status = ruby_in_subprocess(code, gemfile)
       expect(status).to be_success, err
@@ -395,7 +407,8 @@ RSpec.describe FastBundle::Dsl do
       expected, err, status = ruby_in_subprocess(code, gemfile)
       expect(status).to be_success, err
       entry = gemfile_cache_entries.fetch(0)
-      good = File.binread(entry)
+      sealed = File.binread(entry)
+      good = unsealed(entry)
       header, rest = good.split("\n", 2)
       damaged = {
         "truncated" => good[0, good.bytesize - 40],
@@ -406,14 +419,24 @@ RSpec.describe FastBundle::Dsl do
         "empty" => "",
         "another version" => header.sub(FastBundle::GemfileCache::MAGIC, "FBGF9") + "\n" + rest,
       }
-      damaged.each do |what, bytes|
+      # Behind a checksum that holds (each reaches the entry's reader) ...
+      writes = damaged.map { |what, bytes| [what, -> { write_sealed(entry, bytes) }] }
+      # ... and damage the checksum catches: every 97th byte flipped, a cut, no seal.
+      (0...sealed.bytesize).step(97) do |i|
+        flipped = sealed.dup
+        flipped.setbyte(i, flipped.getbyte(i) ^ 0x10)
+        writes << ["byte #{i} flipped", -> { File.binwrite(entry, flipped) }]
+      end
+      writes << ["cut", -> { File.binwrite(entry, sealed.byteslice(0, sealed.bytesize / 2)) }]
+      writes << ["unsealed", -> { File.binwrite(entry, good) }]
+      writes.each do |what, write|
         definition_records.each { |f| File.unlink(f) } # else the entry is not even read
-        File.binwrite(entry, bytes)
+        write.call
         out, err, status = ruby_in_subprocess(code, gemfile)
         expect(status).to be_success, "#{what}: #{err}"
         expect(Marshal.load(out)).to eq(Marshal.load(expected)), what
       end
-      expect(File.binread(entry)).to eq(good) # rewritten by the last evaluation
+      expect(File.binread(entry)).to eq(sealed) # rewritten by the last evaluation
     end
 
     # What a subprocess evaluation answered (everything but the lockfile),
@@ -557,7 +580,7 @@ RSpec.describe FastBundle::Dsl do
       gemfile = write("Gemfile", PLAIN_GEMFILE)
       expected, = probe(gemfile)
       record = definition_records.fetch(0)
-      good = File.binread(record)
+      good = unsealed(record)
       header, rest = good.split("\n", 2)
       damaged = {
         "truncated" => good[0, good.bytesize - 40],
@@ -570,7 +593,7 @@ RSpec.describe FastBundle::Dsl do
         "another format" => header.sub(FastBundle::GemfileCache::DEFINITION_MAGIC, "FBDF9") + "\n" + rest,
       }
       damaged.each do |what, bytes|
-        File.binwrite(record, bytes)
+        write_sealed(record, bytes)
         answer, _, loaded = probe(gemfile)
         expect([answer, loaded]).to eq([expected, 1]), what
       end
@@ -597,7 +620,7 @@ RSpec.describe FastBundle::Dsl do
       first, err, status = ruby_in_subprocess(code, gemfile)
       expect(status).to be_success, err
       expect(Marshal.load(first)).to eq([1, %w[a b], nil]) # compiled once, to find out
-      expect(gemfile_cache_entries.map { |e| File.open(e, &:gets).split(" ")[1] }).to eq(%w[source])
+      expect(gemfile_cache_entries.map { |e| unsealed(e).split(" ", 3)[1] }).to eq(%w[source])
       second, err, status = ruby_in_subprocess(code, gemfile)
       expect(status).to be_success, err
       expect(Marshal.load(second)).to eq([0, %w[a b], nil])
@@ -616,7 +639,7 @@ RSpec.describe FastBundle::Dsl do
       out, err, status = ruby_in_subprocess(code, gemfile, "DEFINE_PROBE" => "1")
       expect(status).to be_success, err
       expect(out).to eq('["probe/x"]')
-      expect(gemfile_cache_entries.map { |e| File.open(e, &:gets).split(" ")[1] }).to eq(%w[iseq])
+      expect(gemfile_cache_entries.map { |e| unsealed(e).split(" ", 3)[1] }).to eq(%w[iseq])
       out, err, status = ruby_in_subprocess(code, gemfile)
       expect(status).to be_success, err
       expect(out).to eq("uninitialized constant FastBundle::Dsl::Probe")

@@ -17,6 +17,7 @@ pub mod plan_cache;
 pub mod plan_error;
 pub mod platform;
 pub mod redact;
+pub mod sealed;
 pub mod request;
 pub mod settings;
 pub mod source;

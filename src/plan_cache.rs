@@ -115,6 +115,32 @@ pub enum Input<'a> {
         path: &'a str,
         stamp: Option<Stamp>,
     },
+    /// A path a gemspec tested (`File.exist?`, `File.file?`, `File.size`...):
+    /// what it is, and a file's size.
+    Kind {
+        #[serde(borrow)]
+        path: &'a str,
+        kind: PathKind,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PathKind {
+    Absent,
+    File { size: u64 },
+    Dir,
+    Other,
+}
+
+impl PathKind {
+    pub fn of(path: &str) -> PathKind {
+        match fs::metadata(path) {
+            Err(_) => PathKind::Absent,
+            Ok(m) if m.is_file() => PathKind::File { size: m.len() },
+            Ok(m) if m.is_dir() => PathKind::Dir,
+            Ok(_) => PathKind::Other,
+        }
+    }
 }
 
 /// What `Gem.loaded_specs` gets for one gem, as a setup left it (path and
@@ -192,6 +218,8 @@ pub struct Extras {
     pub facts: Vec<String>,
     /// Files the Gemfile's evaluation read (keyed by content).
     pub files: Vec<String>,
+    /// Paths its gemspecs tested (keyed by what they are).
+    pub tested: Vec<String>,
     /// Directories whose listing the evaluation depended on (path gems).
     pub dirs: Vec<String>,
     /// fastbundle's own files that ran (keyed by stamp).
@@ -306,6 +334,9 @@ pub fn lookup<'a>(bytes: &'a [u8], req: &Request, extra_facts: &[String]) -> Res
             Input::Stat { path, stamp } if Stamp::of(path) != *stamp => {
                 return Err(Miss(format!("{} changed", shown(path))));
             }
+            Input::Kind { path, kind } if PathKind::of(path) != *kind => {
+                return Err(Miss(format!("{} changed", shown(path))));
+            }
             _ => {}
         }
     }
@@ -399,14 +430,22 @@ pub fn write_entry(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> 
 }
 
 /// The key's inputs for a plan made from `req`: what the core itself read
-/// (lockfile, settings files, gem dirs) and what Ruby reports. `None` if
-/// any of them changed since `since` (the boot began): see the module doc.
-pub fn inputs<'a>(req: &'a Request, extras: &'a Extras, owned: &'a Owned, since: SystemTime) -> Option<Vec<Input<'a>>> {
+/// (lockfile, settings files, gem dirs) and what Ruby reports. `Err(path)`
+/// if one of them changed since `since` (the boot began) or could not be
+/// read: see the module doc.
+pub fn inputs<'a>(
+    req: &'a Request,
+    extras: &'a Extras,
+    owned: &'a Owned,
+    since: SystemTime,
+) -> Result<Vec<Input<'a>>, &'a str> {
     let mut inputs = Vec::new();
-    let mut racy = false;
+    let mut racy: Option<&'a str> = None;
     let mut stat = |path: &'a str, inputs: &mut Vec<Input<'a>>| {
         let stamp = Stamp::of(path);
-        racy |= stamp.is_some_and(|s| s.racy(since));
+        if stamp.is_some_and(|s| s.racy(since)) {
+            racy.get_or_insert(path);
+        }
         inputs.push(Input::Stat { path, stamp });
     };
     for dir in &owned.dirs {
@@ -418,22 +457,33 @@ pub fn inputs<'a>(req: &'a Request, extras: &'a Extras, owned: &'a Owned, since:
     for file in &extras.code {
         stat(file, &mut inputs);
     }
+    for path in &extras.tested {
+        if fs::metadata(path).is_ok_and(|m| Stamp::from_metadata(&m).racy(since)) {
+            racy.get_or_insert(path);
+        }
+        inputs.push(Input::Kind { path, kind: PathKind::of(path) });
+    }
     let files = std::iter::once(req.lockfile.as_str())
         .chain(owned.settings_files.iter().map(String::as_str))
         .chain(extras.files.iter().map(String::as_str));
     for path in files {
         let hash = match fs::metadata(path) {
             Ok(meta) => {
-                racy |= Stamp::from_metadata(&meta).racy(since);
                 let hash = file_hash(path);
-                racy |= hash.is_none(); // there but unreadable: no answer to keep
+                // Changed during the boot, or there but unreadable: no answer to keep.
+                if Stamp::from_metadata(&meta).racy(since) || hash.is_none() {
+                    racy.get_or_insert(path);
+                }
                 hash
             }
             Err(_) => None,
         };
         inputs.push(Input::File { path, hash });
     }
-    (!racy).then_some(inputs)
+    match racy {
+        Some(path) => Err(path),
+        None => Ok(inputs),
+    }
 }
 
 /// Paths the core derives from a request, owned so [`Input`]s can borrow them.

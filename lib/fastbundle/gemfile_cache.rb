@@ -61,12 +61,7 @@ module FastBundle
         return nil unless dir
 
         entry = entry_path(dir, path)
-        data = begin
-          File.binread(entry)
-        rescue SystemCallError
-          nil
-        end
-        if data
+        if (data = Native.read_cache_file(entry))
           code = begin
             cached_code(data, name, contents)
           rescue StandardError
@@ -116,11 +111,7 @@ module FastBundle
         dir = ISeqCache.directory
         return nil unless dir
 
-        data = begin
-          File.binread("#{entry_path(dir, path)}.definition")
-        rescue SystemCallError
-          return nil
-        end
+        data = Native.read_cache_file("#{entry_path(dir, path)}.definition") or return nil
         load_definition(data, path, contents, lockfile)
       rescue StandardError
         nil # a damaged record: evaluated (and recorded) again

@@ -52,15 +52,13 @@ module FastBundle
         iseq, constants, recording = compile(name, contents)
         kind = iseq ? (recording ? "recording:#{recording.join(",")}" : "iseq") : "source"
         begin
-          tmp = "#{entry}.#{Process.pid}.tmp"
-          File.open(tmp, "wb", 0o600) do |f|
-            f << "#{MAGIC} #{kind} #{GemfileCache.compile_options} #{name.bytesize} #{contents.bytesize} " \
-                 "#{constants.nil? || constants.empty? ? "-" : constants.join(",")}\n" << name.b << contents.b
-            f << iseq.to_binary if iseq
-          end
-          File.rename(tmp, entry)
+          data = +"#{MAGIC} #{kind} #{GemfileCache.compile_options} #{name.bytesize} #{contents.bytesize} " \
+                  "#{constants.nil? || constants.empty? ? "-" : constants.join(",")}\n"
+          data << name.b << contents.b
+          data << iseq.to_binary if iseq
+          Native.write_cache_file(entry, data)
         rescue StandardError
-          File.unlink(tmp) rescue nil # rubocop:disable Style/RescueModifier
+          nil # a cache that cannot be written costs nothing
         end
         iseq && constants.all? { |c| Object.const_defined?(c) } ? [iseq.eval, recording] : nil
       end
@@ -70,14 +68,12 @@ module FastBundle
       def store_definition(entry, path, contents, definition, env_names)
         env = env_names.empty? ? "" : Marshal.dump(env_names.map { |n| [n, ENV[n]] })
         data = dump_definition(definition)
-        tmp = "#{entry}.#{Process.pid}.tmp"
-        File.open(tmp, "wb", 0o600) do |f|
-          f << "#{GemfileCache.definition_key} #{path.bytesize} #{contents.bytesize} " \
-               "#{definition.ruby_version ? 1 : 0} #{env.bytesize}\n" << path.b << contents.b << env << data
-        end
-        File.rename(tmp, entry)
+        record = +"#{GemfileCache.definition_key} #{path.bytesize} #{contents.bytesize} " \
+                  "#{definition.ruby_version ? 1 : 0} #{env.bytesize}\n"
+        record << path.b << contents.b << env << data
+        Native.write_cache_file(entry, record)
       rescue StandardError
-        File.unlink(tmp) rescue nil # rubocop:disable Style/RescueModifier
+        nil
       end
 
       # Marshal data of a Definition (GemfileCache.restore_definition reads it):

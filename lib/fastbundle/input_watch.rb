@@ -80,30 +80,34 @@ module FastBundle
       InputWatch.collector = nil
     end
 
-    # Files to key by content: those read, those tested (an absent file is
-    # keyed as absent), and the features loaded from the app or from
-    # `source_dirs` (path gems, git checkouts).
+    # Files to key by content: those read, and the features loaded from the
+    # app or from `source_dirs` (path gems, git checkouts).
     def files(source_dirs)
       prefixes = [@root, *source_dirs].map { |d| d.end_with?("/") ? d : "#{d}/" }
       loaded = $LOADED_FEATURES.select { |f| prefixes.any? { |p| f.start_with?(p) } }
-      (@read + @tested + loaded).uniq
+      (@read + loaded).uniq
     end
 
-    def read(path)
+    # Paths tested (File.exist? and friends), keyed by what they are.
+    def tested_paths
+      @tested.uniq
+    end
+
+    def saw_read(path)
       path = File.expand_path(path.to_path) if path.respond_to?(:to_path)
       @read << File.expand_path(path) if path.is_a?(String)
     end
 
-    def tested(path)
+    def saw_test(path)
       path = path.to_path if path.respond_to?(:to_path)
       @tested << File.expand_path(path) if path.is_a?(String)
     end
 
-    def env(name)
+    def saw_env(name)
       @env_names << name.to_s unless @env_names.include?(name.to_s)
     end
 
-    def command(file, argv)
+    def saw_command(file, argv)
       line = argv.flatten.reject { |a| a.is_a?(Hash) }.map(&:to_s).join(" ")
       return if FILE_LIST_COMMAND.match?(line)
 
@@ -129,13 +133,13 @@ module FastBundle
     module IOHooks
       %i[read binread readlines foreach open sysopen new].each do |m|
         define_method(m) do |*args, **kw, &blk|
-          Hooked.note { |w, _| w.read(args.first) if args.first.is_a?(String) || args.first.respond_to?(:to_path) }
+          Hooked.note { |w, _| w.saw_read(args.first) if args.first.is_a?(String) || args.first.respond_to?(:to_path) }
           super(*args, **kw, &blk)
         end
       end
 
       def popen(*args, **kw, &blk)
-        Hooked.note { |w, f| w.command(f, args) }
+        Hooked.note { |w, f| w.saw_command(f, args) }
         super
       end
     end
@@ -143,7 +147,7 @@ module FastBundle
     module FileHooks
       %i[exist? file? directory? readable? size size? zero? empty? symlink? executable?].each do |m|
         define_method(m) do |*args|
-          Hooked.note { |w, _| w.tested(args.first) }
+          Hooked.note { |w, _| w.saw_test(args.first) }
           super(*args)
         end
       end
@@ -151,7 +155,7 @@ module FastBundle
 
     module ProcessHooks
       def spawn(*args, **kw)
-        Hooked.note { |w, f| w.command(f, args) }
+        Hooked.note { |w, f| w.saw_command(f, args) }
         super
       end
     end
@@ -159,7 +163,7 @@ module FastBundle
     module EnvHooks
       %i[[] fetch key? has_key? include? member?].each do |m|
         define_method(m) do |*args, &blk|
-          Hooked.note { |w, _| w.env(args.first) }
+          Hooked.note { |w, _| w.saw_env(args.first) }
           super(*args, &blk)
         end
       end
@@ -169,13 +173,13 @@ module FastBundle
       private
 
       def `(cmd)
-        Hooked.note { |w, f| w.command(f, [cmd]) }
+        Hooked.note { |w, f| w.saw_command(f, [cmd]) }
         super
       end
 
       %i[system spawn exec].each do |m|
         define_method(m) do |*args, **kw|
-          Hooked.note { |w, f| w.command(f, args) }
+          Hooked.note { |w, f| w.saw_command(f, args) }
           super(*args, **kw)
         end
       end
@@ -183,7 +187,7 @@ module FastBundle
       def open(*args, **kw, &blk)
         Hooked.note do |w, f|
           first = args.first.to_s
-          first.start_with?("|") ? w.command(f, [first[1..]]) : w.read(args.first)
+          first.start_with?("|") ? w.saw_command(f, [first[1..]]) : w.saw_read(args.first)
         end
         super
       end

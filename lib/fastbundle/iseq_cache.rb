@@ -7,7 +7,8 @@ module FastBundle
   # fastbundle's own files (never anyone else's), kept under the cache root
   # (src/cache_dir.rs: FASTBUNDLE_CACHE_DIR, else XDG_CACHE_HOME or
   # ~/.cache, /fastbundle) in iseq/<Ruby build>/. Entries are keyed by path,
-  # size and mtime; anything unexpected (no trusted directory, another
+  # size and mtime, and sealed (src/sealed.rs: checksummed, this user's
+  # alone); anything unexpected (no trusted directory, another
   # load_iseq hook such as bootsnap's, coverage running, FASTBUNDLE_CACHE=0)
   # means plain `require`.
   #
@@ -55,11 +56,15 @@ module FastBundle
         stat = File.stat(path)
         prefix = File.join(dir, path.gsub(%r{[/\\:]}, "%"))
         entry = "#{prefix}.#{stat.size}.#{stat.mtime.to_i}.#{stat.mtime.nsec}"
-        begin
-          cached = RubyVM::InstructionSequence.load_from_binary(File.binread(entry))
-          return cached if cached.path == path
-        rescue StandardError
-          nil
+        # Only an entry whose checksum holds is loaded: damaged compiled
+        # instructions can crash the process instead of raising.
+        if (data = Native.read_cache_file(entry))
+          cached = begin
+            RubyVM::InstructionSequence.load_from_binary(data)
+          rescue StandardError
+            nil
+          end
+          return cached if cached&.path == path
         end
         writer.compile_and_store(path, prefix, entry)
       rescue SystemCallError

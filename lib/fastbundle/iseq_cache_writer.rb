@@ -12,11 +12,9 @@ module FastBundle
         compiled = RubyVM::InstructionSequence.compile_file(path)
         begin
           Dir.glob("#{prefix}.*").each { |old| File.unlink(old) }
-          tmp = "#{entry}.#{Process.pid}.tmp"
-          File.binwrite(tmp, compiled.to_binary)
-          File.rename(tmp, entry)
+          Native.write_cache_file(entry, compiled.to_binary)
         rescue StandardError
-          File.unlink(tmp) rescue nil # rubocop:disable Style/RescueModifier
+          nil # a cache that cannot be written costs nothing
         end
         compiled
       end

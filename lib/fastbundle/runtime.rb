@@ -6,11 +6,11 @@ require_relative "rubygems_integration"
 module FastBundle
   # Bundler's Runtime#setup without Bundler. One call into Rust asks the
   # plan cache (Native.boot); on a hit its plan is applied as it is. On a
-  # miss the Gemfile is evaluated, the plain-data request goes to
-  # Native.plan and the gemspecs only Ruby can evaluate (path and git gems)
-  # are evaluated; once the whole setup has succeeded, #store_plan keeps the
-  # answer for the next boot. Applying a plan means the interpreter's state:
-  # $LOAD_PATH, Gem.loaded_specs, Kernel#gem, ENV.
+  # miss, planner.rb (loaded then) computes the plan: the Gemfile evaluated,
+  # Native.plan, the gemspecs only Ruby can evaluate; once the whole setup
+  # has succeeded, #store_plan keeps the answer for the next boot. Applying a
+  # plan means the interpreter's state: $LOAD_PATH, Gem.loaded_specs,
+  # Kernel#gem, ENV. This file is loaded on every boot: the rest waits.
   class Runtime
     attr_reader :plan, :specs
 
@@ -26,6 +26,11 @@ module FastBundle
       @definition ||= cached_definition || FastBundle.definition(@gemfile, @lockfile)
     end
 
+    # Was this setup answered from the plan cache?
+    def cached?
+      @plan["cached"] ? true : false
+    end
+
     def cached_definition
       return nil unless @plan && @plan["cached"]
 
@@ -36,39 +41,27 @@ module FastBundle
     end
 
     def setup(groups)
-      timer = Timer.new if FastBundle.debug?
+      if FastBundle.debug?
+        require_relative "timer"
+        timer = Timer.new
+      end
       @boot_request = FastBundle.environment_request(@gemfile, @lockfile)
                                 .merge("groups" => groups.empty? ? nil : groups.map(&:to_s))
       @plan, miss = Native.boot(@boot_request)
       if @plan
         timer&.lap("plan cache hit")
-        @plan["warnings"].each { |w| $stderr.puts(w) } if FastBundle.warn_gemfile?
+        warnings = @plan["warnings"]
+        warnings.each { |w| $stderr.puts(w) } if !warnings.empty? && FastBundle.warn_gemfile?
         @specs = @plan["specs"].map { |row| LoadedSpec.new(*row) }
       else
         timer&.lap("plan cache miss (#{miss})")
+        ISeqCache.require_files(File.join(__dir__, "planner.rb"))
         compute(groups, timer)
       end
       apply
       timer&.lap("applied")
       FastBundle.debug(timer.to_s) if timer
       self
-    end
-
-    # Keeps this setup's answer for the next boot (called once the whole
-    # setup succeeded), unless it came from the cache or cannot be keyed.
-    def store_plan
-      return if @plan["cached"] || @stored
-
-      @stored = true
-      inputs = cache_inputs
-      if inputs.is_a?(String)
-        FastBundle.debug("plan not cached: #{inputs}") if FastBundle.debug?
-        return
-      end
-      plan = @plan.merge("specs" => @specs.map(&:to_row), "groups" => @plan["groups"].map(&:to_s),
-                         "warnings" => definition.warnings, "ruby" => GemfileCache.dump_definition(definition))
-      status = Native.store_plan(@boot_request, inputs, plan)
-      FastBundle.debug("plan #{status}") if FastBundle.debug?
     end
 
     # Bundler::Runtime#require (what `Bundler.setup(...).require` calls).
@@ -83,37 +76,6 @@ module FastBundle
 
     private
 
-    # The cold path: the Gemfile, the plan, path and git gemspecs.
-    def compute(groups, timer)
-      require_relative "input_watch"
-      @watch = InputWatch.new(@root)
-      @watch.collect do
-        definition
-        validate_ruby!
-        timer&.lap("Gemfile evaluated")
-        @plan = Native.plan(request(groups))
-        timer&.lap("planned")
-        @specs = @plan["specs"].map { |row| LoadedSpec.new(*row) }
-        @specs.each { |s| evaluate_gemspec(s) if s.gemspec_dir }
-        timer&.lap("gemspecs evaluated")
-      end
-    end
-
-    def request(groups)
-      sources = definition.sources
-      deps = definition.dependencies.map do |d|
-        [d.name, d.requirements, d.groups.map(&:to_s), d.should_include? ? true : false,
-         !d.source.nil?, d.force_ruby_platform ? true : false, d.source && sources.index(d.source)]
-      end
-      # BUNDLE_* as they were before the Gemfile ran: Bundler's Settings
-      # copies them when first created, before it evaluates the Gemfile.
-      @boot_request.merge(
-        "dependencies" => deps,
-        "sources" => sources.map { |s| source_row(s) },
-        "optional_groups" => definition.optional_groups.map(&:to_s)
-      )
-    end
-
     def apply
       preactivate
       configure_gem_home_and_path
@@ -124,56 +86,7 @@ module FastBundle
       RubygemsIntegration.replace_entrypoints(@specs, File.basename(@gemfile))
       Environment.set_bundle_environment(@gemfile, @plan["bundle_path"], @plan["bundler"])
       Environment.setup_manpath
-    end
-
-    # What the cache key needs beyond what Rust reads itself (see
-    # src/plan_cache.rs): the files the Gemfile and gemspecs read, the
-    # directories path gems were found by listing, the ENV entries they
-    # read, fastbundle's own files; or why this answer cannot be keyed.
-    def cache_inputs
-      gemfile = definition.cache_inputs
-      return gemfile if gemfile.is_a?(String)
-      return @watch.reason if @watch.reason
-
-      sources = (@path_sources || {}).values
-      {
-        "files" => gemfile["files"] | sources.flat_map(&:gemspec_files) | @watch.files(sources.map(&:dir)),
-        "dirs" => (gemfile["dirs"] + sources.flat_map(&:listed_dirs)).uniq,
-        "env_names" => (gemfile["env_names"] | @watch.env_names).sort,
-        "code" => $LOADED_FEATURES.select { |f| f.start_with?(Environment::LIB_DIR) }
-      }
-    end
-
-    # What the frozen check compares of a Gemfile source (Bundler's
-    # Source#== fields), as plain data; see ext/fastbundle/src/plan.rs.
-    def source_row(source)
-      case source.type
-      when :gem then ["gem", source.remotes, source.global?]
-      when :git
-        ["git", source.uri.to_s, source["ref"] || source["branch"] || source["tag"], source["branch"],
-         source["glob"] || Definition::Source::DEFAULT_GLOB, source["submodules"]&.to_s,
-         source["version"].to_s.strip.gsub("-", ".pre.")]
-      else ["path", source.expanded_path, source.path.to_s, source["version"], source["global"] ? true : false]
-      end
-    end
-
-    # Bundler::Definition#validate_ruby!
-    def validate_ruby!
-      wanted = definition.ruby_version
-      return unless wanted
-
-      problem, expected, actual = wanted.diff(RubyVersion.system)
-      return unless problem
-
-      message =
-        case problem
-        when :engine then "Your Ruby engine is #{actual}, but your Gemfile specified #{expected}"
-        when :version then "Your Ruby version is #{actual}, but your Gemfile specified #{expected}"
-        when :engine_version
-          "Your #{RubyVersion.system.engine} version is #{actual}, but your Gemfile specified #{wanted.engine} #{expected}"
-        else "Your Ruby patchlevel is #{actual}, but your Gemfile specified #{expected}"
-        end
-      raise RubyVersionMismatch, message
+      Environment.add_bundler_to_load_path(@specs)
     end
 
     # Under Bundler, the default gems its own code requires (pathname) are
@@ -184,22 +97,6 @@ module FastBundle
         spec = LoadedSpec.new(*row)
         RubygemsIntegration.mark_loaded(spec) unless Gem.loaded_specs.key?(spec.name)
       end
-    end
-
-    # Path and git gems: Bundler evaluates their gemspecs on every boot (in
-    # the gem's directory), and so do we (PathSource).
-    def evaluate_gemspec(spec)
-      require_relative "path_source"
-      @path_sources ||= {}
-      source = @path_sources[[spec.gemspec_dir, spec.gemspec_glob]] ||=
-        PathSource.new(spec.gemspec_dir, spec.gemspec_glob, @lockfile)
-      spec.full_spec = source.materialize(spec, @plan["path_dependencies"][spec.full_name], fake_version(spec))
-    end
-
-    # The exact version a Gemfile gives a path gem (`gem "x", "1.0", path:`).
-    def fake_version(spec)
-      dep = definition.dependencies.find { |d| d.name == spec.name }
-      dep&.source && dep.source["name"] == spec.name ? dep.source["version"] : nil
     end
 
     def configure_gem_home_and_path
@@ -219,30 +116,6 @@ module FastBundle
         loaded_gem_paths.delete(p)
       end
       $LOAD_PATH.uniq!
-    end
-  end
-
-  # FASTBUNDLE_DEBUG's account of where a setup's time went.
-  class Timer
-    def initialize
-      @start = @last = now
-      @laps = []
-    end
-
-    def lap(what)
-      t = now
-      @laps << format("%s %.2f ms", what, (t - @last) * 1000)
-      @last = t
-    end
-
-    def to_s
-      format("setup in %.2f ms: %s", (@last - @start) * 1000, @laps.join(", "))
-    end
-
-    private
-
-    def now
-      Process.clock_gettime(Process::CLOCK_MONOTONIC)
     end
   end
 
@@ -288,6 +161,43 @@ module FastBundle
       rubylib = (ENV["RUBYLIB"] || "").split(File::PATH_SEPARATOR)
       rubylib.unshift(LIB_DIR) unless RbConfig::CONFIG["rubylibdir"] == LIB_DIR
       ENV["RUBYLIB"] = rubylib.uniq.join(File::PATH_SEPARATOR)
+    end
+
+    # Under bundler/setup, the running Bundler's lib dir is on the load path
+    # (RubyGems activated it), just before the bundle's gems. Ours goes to
+    # the same place, so that a later `require "bundler"` or
+    # `require "bundler/setup"` finds that Bundler and not an older copy
+    # bundled with Ruby (nothing is loaded from it here).
+    def add_bundler_to_load_path(specs)
+      lib = bundler_lib_dir
+      return if lib.nil? || $LOAD_PATH.include?(lib)
+
+      gem_paths = specs.flat_map(&:load_paths)
+      index = $LOAD_PATH.index { |p| gem_paths.include?(p) } || Gem.load_path_insert_index || 0
+      $LOAD_PATH.insert(index, lib)
+    end
+
+    # The lib dir of the Bundler that `bundle` (BUNDLE_BIN_PATH, set by
+    # setup to the newest installed one) runs, if it is there.
+    def bundler_lib_dir
+      bin = ENV["BUNDLE_BIN_PATH"]
+      return nil unless bin && !bin.empty?
+
+      lib = File.expand_path("../lib", File.dirname(bin))
+      File.file?(File.join(lib, "bundler.rb")) ? lib : nil
+    end
+
+    # The Bundler constant for code written for Bundler: the facade
+    # (bundler_facade.rb), installed when `Bundler` is first named
+    # (bundler_autoload.rb). A Bundler already there is taken over now,
+    # unless it has set this process up itself.
+    def provide_bundler_constant
+      if Object.const_defined?(:Bundler, false) && !Object.autoload?(:Bundler)
+        ISeqCache.require_files(File.join(__dir__, "bundler_facade.rb"))
+        BundlerFacade.install
+      else
+        Object.autoload(:Bundler, File.join(__dir__, "bundler_autoload.rb"))
+      end
     end
 
     # Bundler's Runtime#setup_manpath (the directory checks in Rust: a

@@ -15,6 +15,7 @@ use fastbundle_core::cache_dir;
 use fastbundle_core::manpath;
 use fastbundle_core::plan_cache::{self, CachedPlan, CachedSpec, Entry, Extras, Owned};
 use fastbundle_core::request::Request;
+use fastbundle_core::sealed;
 use magnus::{function, prelude::*, Error, RArray, RHash, RModule, RString, Ruby, Value};
 
 use crate::guard;
@@ -148,6 +149,7 @@ fn native_store_plan(ruby: &Ruby, request: RHash, extras: RHash, plan: RHash) ->
         let extras = Extras {
             facts: strings(request, "facts")?,
             files: strings(extras, "files")?,
+            tested: strings(extras, "tested")?,
             dirs: strings(extras, "dirs")?,
             code: strings(extras, "code")?,
             env_names: strings(extras, "env_names")?,
@@ -167,8 +169,9 @@ fn native_store_plan(ruby: &Ruby, request: RHash, extras: RHash, plan: RHash) ->
             Err(e) => return Ok(format!("not stored: {}", e.describe())),
         };
         let owned = Owned::for_request(&req);
-        let Some(inputs) = plan_cache::inputs(&req, &extras, &owned, since) else {
-            return Ok("not stored: something it depends on changed while this boot read it".into());
+        let inputs = match plan_cache::inputs(&req, &extras, &owned, since) {
+            Ok(inputs) => inputs,
+            Err(path) => return Ok(format!("not stored: {path} changed while this boot read it, or cannot be read")),
         };
         let specs: Vec<CachedSpec> = specs.iter().map(Row::spec).collect();
         let load_paths: Vec<&str> = specs.iter().flat_map(|s| s.load_paths.iter().copied()).collect();
@@ -215,7 +218,25 @@ fn native_cache_dir(ruby: &Ruby, sub: String) -> Result<Option<String>, Error> {
     })
 }
 
+/// `Native.read_cache_file(path)`: the payload of a sealed cache file
+/// (src/sealed.rs), or nil if it is missing, damaged or not ours alone.
+fn native_read_cache_file(ruby: &Ruby, path: String) -> Result<Option<RString>, Error> {
+    guard(ruby, || Ok(sealed::read(std::path::Path::new(&path)).map(|b| ruby.str_from_slice(&b))))
+}
+
+/// `Native.write_cache_file(path, payload)`: writes it sealed, atomically;
+/// false if it could not be written.
+fn native_write_cache_file(ruby: &Ruby, path: String, payload: RString) -> Result<bool, Error> {
+    guard(ruby, || {
+        // SAFETY: copied before any Ruby code runs.
+        let bytes = unsafe { payload.as_slice() }.to_vec();
+        Ok(sealed::write(std::path::Path::new(&path), &bytes).is_ok())
+    })
+}
+
 pub(crate) fn init(_ruby: &Ruby, native: RModule) -> Result<(), Error> {
+    native.define_singleton_method("read_cache_file", function!(native_read_cache_file, 1))?;
+    native.define_singleton_method("write_cache_file", function!(native_write_cache_file, 2))?;
     native.define_singleton_method("boot", function!(native_boot, 1))?;
     native.define_singleton_method("store_plan", function!(native_store_plan, 3))?;
     native.define_singleton_method("cache_dir", function!(native_cache_dir, 1))?;
