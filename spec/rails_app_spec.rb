@@ -20,10 +20,13 @@ RSpec.describe "A Rails 6.1 app booted through fastbundle/setup" do
   end
 
   # The probe's answer for one configuration, each run once per process.
-  # Switching to the other setup starts bootsnap from a cold cache.
-  def self.boot(setup, bootsnap: false, rails_env: "development")
+  # Switching to the other setup starts bootsnap from a cold cache. Under
+  # fastbundle/setup the answer is that of a boot from the plan cache (the
+  # first boot of a configuration may store its entry), unless cache: false
+  # (FASTBUNDLE_CACHE=0: every fastbundle cache off).
+  def self.boot(setup, bootsnap: false, rails_env: "development", cache: true)
     @boots ||= {}
-    @boots[[setup, bootsnap, rails_env]] ||= begin
+    @boots[[setup, bootsnap, rails_env, cache]] ||= begin
       w = world
       if @last_setup != setup
         FileUtils.rm_rf(w.path("tmp/cache"))
@@ -31,9 +34,17 @@ RSpec.describe "A Rails 6.1 app booted through fastbundle/setup" do
       end
       w.file("config/boot.rb", RailsApp.boot_rb(setup, bootsnap))
       # RUBYLIB for both setups, so that both start from the same $LOAD_PATH.
-      out, err, status = w.ruby("bin/rails", "runner", RAILS_PROBE,
-                                env: { "RAILS_ENV" => rails_env, "RUBYLIB" => LIB_DIR }, allow_failure: true)
-      raise "bin/rails runner with #{setup}#{" + bootsnap" if bootsnap} (#{rails_env}) failed: #{status.inspect}\n#{err}" unless status.success?
+      env = { "RAILS_ENV" => rails_env, "RUBYLIB" => LIB_DIR }
+      env["FASTBUNDLE_CACHE"] = "0" unless cache
+      warm = cache && setup == "fastbundle/setup"
+      env["FASTBUNDLE_DEBUG"] = "1" if warm
+      out = err = nil
+      3.times do
+        out, err, status = w.ruby("bin/rails", "runner", RAILS_PROBE, env: env, allow_failure: true)
+        raise "bin/rails runner with #{setup}#{" + bootsnap" if bootsnap} (#{rails_env}) failed: #{status.inspect}\n#{err}" unless status.success?
+        break if !warm || err.include?("plan cache hit")
+      end
+      raise "no plan cache hit in three boots:\n#{err}" if warm && !err.include?("plan cache hit")
 
       JSON.parse(out)
     end
@@ -88,6 +99,11 @@ RSpec.describe "A Rails 6.1 app booted through fastbundle/setup" do
         expect(ours_test["widget_names"]).to eq(["Test rig"])
         expect([ours["required"], ours_test["required"]]).to eq([theirs["required"], theirs_test["required"]])
         expect(without_runtime(ours_test)).to eq(without_runtime(theirs_test))
+      end
+
+      it "answers from the plan cache as with every fastbundle cache off" do
+        cold = self.class.boot("fastbundle/setup", bootsnap: bootsnap, cache: false)
+        expect(cold).to eq(ours)
       end
 
       it "loads the same gems at the same versions, and the same files, as Bundler" do
