@@ -235,6 +235,36 @@ RSpec.describe "The plan cache" do
     expect(warm.dump["load_path"].grep(%r{/b-1\.0\.0/})).to all(start_with(world.path("vendor/bundle")))
   end
 
+  describe "answers no key can see" do
+    def world_with(gemfile_extra, gemspec_extra = "")
+      w = World.new
+      GemFactory.source(w.path("eng"), name: "eng", version: "1.0.0")
+      File.write(w.path("eng/eng.gemspec"), File.read(w.path("eng/eng.gemspec")).sub("Gem::Specification.new do |s|\n", "Gem::Specification.new do |s|\n#{gemspec_extra}"))
+      w.gemfile(%(source "#{self.class.server.url}"\ngem "a"\ngem "c", group: :test\ngem "eng", path: "eng"\n#{gemfile_extra}))
+      w.bundle("install")
+      w
+    end
+
+    it "are never cached: a Gemfile that tests a file it does not name to the recorder" do
+      w = world_with(%(group(File.exist?("flag") ? :default : :test) { }\n))
+      b = boot(w, :fastbundle)
+      expect(b.err).to match(/plan not cached: Gemfile does more than DSL calls/)
+      expect(boot(w, :fastbundle).hit).to be(false)
+      expect(plan_entries(w)).to be_empty
+    end
+
+    it "are never cached: a gemspec that runs a command (but `git ls-files` is allowed)" do
+      w = world_with("", %(  s.description = `echo generated`\n))
+      b = boot(w, :fastbundle)
+      expect(b.status).to be_success, b.err
+      expect(b.err).to include("plan not cached: #{w.path("eng/eng.gemspec")} runs a command (echo generated ...)")
+      expect(boot(w, :fastbundle).hit).to be(false)
+
+      w = world_with("", %(  s.description = `git ls-files -z 2>/dev/null`.split("\\0").size.to_s\n))
+      expect(warm_boot(w).hit).to be(true)
+    end
+  end
+
   it "writes nothing anywhere under FASTBUNDLE_CACHE=0" do
     dir = World.tmpdir("no-cache")
     home = File.join(world.home, ".cache")
