@@ -14,25 +14,29 @@ require "spec_helper"
 #
 #   PLAN_CACHE_SEED=n   replay a run (the seed is printed)
 #   PLAN_CACHE_ROUNDS=n how many rounds (default 200)
+# Constants of an RSpec block are top-level: these live in a module of their own.
+module RandomEdits
+  SEED = Integer(ENV.fetch("PLAN_CACHE_SEED", Random.new_seed % 1_000_000))
+  ROUNDS = Integer(ENV.fetch("PLAN_CACHE_ROUNDS", 200))
+end
+
 RSpec.describe "The plan cache under random edits" do
   include SetupParity
   include PlanCacheHelpers
 
-  SEED = Integer(ENV.fetch("PLAN_CACHE_SEED", Random.new_seed % 1_000_000))
-  ROUNDS = Integer(ENV.fetch("PLAN_CACHE_ROUNDS", 200))
 
   # name => versions on the server (the newest locked unless held back).
-  GEMS = { "r-a" => %w[1.0.0 1.1.0 2.0.0], "r-b" => %w[1.0.0 1.2.0], "r-c" => %w[0.9.0],
+  RandomEdits::GEMS = { "r-a" => %w[1.0.0 1.1.0 2.0.0], "r-b" => %w[1.0.0 1.2.0], "r-c" => %w[0.9.0],
            "r-d" => %w[1.0.0], "r-e" => %w[3.0.0 3.1.0], "r-f" => %w[1.0.0] }.freeze
-  DEPS = { "r-b" => { "r-a" => [">= 1.0"] }, "r-d" => { "r-c" => [] } }.freeze
-  GROUPS = %w[default test development tools].freeze
+  RandomEdits::DEPS = { "r-b" => { "r-a" => [">= 1.0"] }, "r-d" => { "r-c" => [] } }.freeze
+  RandomEdits::GROUPS = %w[default test development tools].freeze
 
   def self.gem_repo
     @gem_repo ||= begin
       repo = World.tmpdir("random-gems")
-      GEMS.each do |name, versions|
+      RandomEdits::GEMS.each do |name, versions|
         versions.each do |v|
-          GemFactory.build(File.join(repo, "gems"), name: name, version: v, deps: DEPS.fetch(name, {}))
+          GemFactory.build(File.join(repo, "gems"), name: name, version: v, deps: RandomEdits::DEPS.fetch(name, {}))
         end
       end
       repo
@@ -43,7 +47,7 @@ RSpec.describe "The plan cache under random edits" do
     @server ||= GemServer.start(gem_repo)
   end
 
-  ENGINE_GEMSPEC = <<~'RUBY'
+  RandomEdits::ENGINE_GEMSPEC = <<~'RUBY'
     Gem::Specification.new do |s|
       s.name = "r-engine"
       s.version = "1.0.0"
@@ -74,7 +78,7 @@ RSpec.describe "The plan cache under random edits" do
     [
       ["regroup", 4, lambda do |w, m, rng|
         name = m[:gems].keys.sample(random: rng)
-        m[:gems][name][0] = GROUPS.sample(random: rng)
+        m[:gems][name][0] = RandomEdits::GROUPS.sample(random: rng)
         w.gemfile(gemfile(m))
         "#{name} into group #{m[:gems][name][0]}"
       end],
@@ -89,13 +93,13 @@ RSpec.describe "The plan cache under random edits" do
         "a test group renamed in place (size and mtime kept)"
       end],
       ["add or remove a gem", 2, lambda do |w, m, rng|
-        absent = GEMS.keys - m[:gems].keys - ["r-f"]
+        absent = RandomEdits::GEMS.keys - m[:gems].keys - ["r-f"]
         if absent.empty? || (m[:gems].size > 2 && rng.rand < 0.5)
           name = m[:gems].keys.sample(random: rng)
           m[:gems].delete(name)
         else
           name = absent.sample(random: rng)
-          m[:gems][name] = [GROUPS.sample(random: rng), nil]
+          m[:gems][name] = [RandomEdits::GROUPS.sample(random: rng), nil]
         end
         w.gemfile(gemfile(m))
         w.bundle("install", env: bundle_env(m))
@@ -105,7 +109,7 @@ RSpec.describe "The plan cache under random edits" do
         name = (m[:gems].keys & %w[r-a r-e r-b]).sample(random: rng)
         return "no gem with versions to hold" unless name
 
-        versions = GEMS[name]
+        versions = RandomEdits::GEMS[name]
         m[:gems][name][1] = rng.rand < 0.5 ? "<= #{versions.first}" : nil
         w.gemfile(gemfile(m))
         w.bundle("install", env: bundle_env(m))
@@ -127,18 +131,18 @@ RSpec.describe "The plan cache under random edits" do
       end],
       ["extra version", 1, lambda do |w, _m, rng|
         name = %w[r-a r-e r-b].sample(random: rng)
-        version = GEMS[name].sample(random: rng)
+        version = RandomEdits::GEMS[name].sample(random: rng)
         w.gem("install", "--local", "--no-document", "--ignore-dependencies",
               File.join(self.class.gem_repo, "gems", "#{name}-#{version}.gem"))
         "gem install #{name}-#{version}"
       end],
       ["config without", 2, lambda do |w, m, rng|
-        m[:without] = rng.rand < 0.4 ? nil : GROUPS.drop(1).sample(rng.rand(1..2), random: rng).join(":")
+        m[:without] = rng.rand < 0.4 ? nil : RandomEdits::GROUPS.drop(1).sample(rng.rand(1..2), random: rng).join(":")
         w.config("without", m[:without])
         "config without=#{m[:without].inspect}"
       end],
       ["env with", 2, lambda do |_w, m, rng|
-        m[:env_with] = rng.rand < 0.5 ? nil : GROUPS.drop(1).sample(random: rng)
+        m[:env_with] = rng.rand < 0.5 ? nil : RandomEdits::GROUPS.drop(1).sample(random: rng)
         "BUNDLE_WITH=#{m[:env_with].inspect}"
       end],
       ["gemfile env", 2, lambda do |w, m, rng|
@@ -176,7 +180,7 @@ RSpec.describe "The plan cache under random edits" do
     env = boot_env(model)
     theirs = boot(world, :bundler, env: env)
     ours = [boot(world, :fastbundle, env: env), boot(world, :fastbundle, env: env)]
-    context = -> { "seed #{SEED}, round #{history.size}: #{history.last}\nhistory:\n  #{history.join("\n  ")}" }
+    context = -> { "seed #{RandomEdits::SEED}, round #{history.size}: #{history.last}\nhistory:\n  #{history.join("\n  ")}" }
     if theirs.ok?
       ours.each do |b|
         expect(b.status).to be_success, -> { "#{context.call}\n#{b.err}" }
@@ -195,12 +199,12 @@ RSpec.describe "The plan cache under random edits" do
   end
 
   it "gives Bundler's answer after every edit, from the cache or not" do
-    puts "\nplan cache random spec: seed #{SEED}, #{ROUNDS} rounds (PLAN_CACHE_SEED=#{SEED} to replay)"
-    rng = Random.new(SEED)
+    puts "\nplan cache random spec: seed #{RandomEdits::SEED}, #{RandomEdits::ROUNDS} rounds (PLAN_CACHE_SEED=#{RandomEdits::SEED} to replay)"
+    rng = Random.new(RandomEdits::SEED)
     world = World.new
     GemFactory.source(world.path("engines/r-engine"), name: "r-engine", version: "1.0.0",
                                                         files: { "PATHS" => "lib\n", "more/m.rb" => "", "extra/e.rb" => "" })
-    File.write(world.path("engines/r-engine/r-engine.gemspec"), ENGINE_GEMSPEC)
+    File.write(world.path("engines/r-engine/r-engine.gemspec"), RandomEdits::ENGINE_GEMSPEC)
     model = { gems: { "r-a" => ["default", nil], "r-b" => ["default", nil], "r-d" => ["test", nil] } }
     world.gemfile(gemfile(model))
     world.bundle("lock", "--add-platform", "ruby")
@@ -208,12 +212,12 @@ RSpec.describe "The plan cache under random edits" do
     table = edits.flat_map { |e| [e] * e[1] }
     history = []
     hits = 0
-    ROUNDS.times do
+    RandomEdits::ROUNDS.times do
       name, _, edit = table.sample(random: rng)
       history << "#{name}: #{edit.call(world, model, rng)}"
       hits += check(world, model, history)
     end
-    puts "plan cache random spec: #{ROUNDS} rounds, #{hits} of #{ROUNDS * 2} fastbundle boots answered from the cache"
-    expect(hits).to be > ROUNDS / 2 # the cache was in play, not bypassed
+    puts "plan cache random spec: #{RandomEdits::ROUNDS} rounds, #{hits} of #{RandomEdits::ROUNDS * 2} fastbundle boots answered from the cache"
+    expect(hits).to be > RandomEdits::ROUNDS / 2 # the cache was in play, not bypassed
   end
 end

@@ -29,7 +29,7 @@ RSpec.describe "The plan cache" do
     end
   end
 
-  ENGINE_GEMSPEC = <<~'RUBY'
+  PLAN_CACHE_ENGINE_GEMSPEC = <<~'RUBY'
     Gem::Specification.new do |s|
       s.name = "engine"
       s.version = File.read(File.join(__dir__, "VERSION")).strip
@@ -47,7 +47,7 @@ RSpec.describe "The plan cache" do
       GemFactory.source(w.path("engines/engine"), name: "engine", version: "1.0.0",
                                                    files: { "VERSION" => "1.0.0\n", "PATHS" => "lib\n",
                                                             "more/engine_more.rb" => "" })
-      File.write(w.path("engines/engine/engine.gemspec"), ENGINE_GEMSPEC)
+      File.write(w.path("engines/engine/engine.gemspec"), PLAN_CACHE_ENGINE_GEMSPEC)
       repo = World.tmpdir("plan-cache-git")
       GemFactory.git_repo(repo, name: "gitgem", version: "1.0.0")
       w.gemfile(<<~G)
@@ -198,7 +198,7 @@ RSpec.describe "The plan cache" do
     expect(warm.dump["load_path"]).to include(world.path("engines/engine/more"))
 
     gemspec = world.path("engines/engine/engine.gemspec")
-    File.write(gemspec, ENGINE_GEMSPEC.sub("s.require_paths = ", 's.require_paths = ["ext"] + '))
+    File.write(gemspec, PLAN_CACHE_ENGINE_GEMSPEC.sub("s.require_paths = ", 's.require_paths = ["ext"] + '))
     warm = expect_three_agree(world, env: env)
     expect(warm.dump["load_path"]).to include(world.path("engines/engine/ext"))
 
@@ -206,7 +206,7 @@ RSpec.describe "The plan cache" do
     expect_three_agree(world, env: env, bundler_env: { "BUNDLE_FROZEN" => "true" })
   ensure
     File.write(paths, "lib\n")
-    File.write(gemspec, ENGINE_GEMSPEC) if gemspec
+    File.write(gemspec, PLAN_CACHE_ENGINE_GEMSPEC) if gemspec
     File.write(world.path("engines/engine/VERSION"), "1.0.0\n")
   end
 
