@@ -60,6 +60,11 @@ pub struct Request {
     pub platform: String,
     pub ruby_scope: String,
     pub extension_api_version: String,
+    /// Gems the running process provides itself (fastbundle, when an app
+    /// bundles it): skipped in the closure as Bundler's `SpecSet#for` skips
+    /// "bundler", so neither their locked version nor whether it is
+    /// installed matters; the Ruby side adds the running copy.
+    pub provided: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -341,7 +346,7 @@ fn plan_locked(req: &Request, lock: &Lockfile, prefetched: Option<Prefetched>) -
         None => name.to_string(),
     };
     while let Some((name, parent)) = queue.pop_front() {
-        if name == "bundler" || !handled.insert(name) {
+        if name == "bundler" || req.provided.iter().any(|p| p == name) || !handled.insert(name) {
             continue;
         }
         let Some(idx) = by_name.get(name) else {
