@@ -3,6 +3,7 @@
 require_relative "loaded_spec"
 require_relative "path_source"
 require_relative "rubygems_integration"
+require_relative "running_spec"
 
 module FastBundle
   # Bundler's Runtime#setup without Bundler: builds the plain-data request,
@@ -31,7 +32,8 @@ module FastBundle
         "dependencies" => deps,
         "sources" => sources.map { |s| source_row(s) },
         "optional_groups" => @definition.optional_groups.map(&:to_s),
-        "groups" => groups.empty? ? nil : groups.map(&:to_s)
+        "groups" => groups.empty? ? nil : groups.map(&:to_s),
+        "provided" => [RunningSpec::NAME] # the running fastbundle stands in (running_spec.rb)
       )
     end
 
@@ -39,6 +41,7 @@ module FastBundle
       validate_ruby!
       @plan = Native.plan(request(groups))
       @specs = @plan["specs"].map { |row| LoadedSpec.new(*row) }
+      running = RunningSpec.for(@definition) and @specs << running
       @specs.each { |s| evaluate_gemspec(s) if s.gemspec_dir }
       preactivate
       configure_gem_home_and_path
