@@ -15,24 +15,33 @@ module FastBundle
 
     module_function
 
-    # The running fastbundle as a bundled spec: the one RubyGems activated
-    # (an installed gem), else, when the Gemfile names fastbundle (a
-    # checkout on RUBYLIB or -I), one for this checkout. nil when the app
-    # neither bundles fastbundle nor runs it as a gem.
+    # The running fastbundle as a bundled spec: an installed gem's (the one
+    # RubyGems activated, or the installed spec of this gem dir when it was
+    # loaded by path, as a `fastbundle exec` child loads it), else, when the
+    # Gemfile names fastbundle (a checkout on RUBYLIB or -I), one for this
+    # checkout. nil when the app neither bundles fastbundle nor runs it as
+    # a gem.
     def for(definition)
-      activated = Gem.loaded_specs[NAME]
-      spec = if activated.respond_to?(:full_require_paths) && activated.full_require_paths.include?(LIB)
-               from_activated(activated)
-             elsif definition.dependencies.any? { |d| d.name == NAME }
-               for_checkout
-             end
+      spec = installed || (for_checkout if definition.dependencies.any? { |d| d.name == NAME })
       warn_if_unwanted(spec, definition) if spec && ENV["FASTBUNDLE_DEBUG"] && ENV["FASTBUNDLE_DEBUG"] != "0"
       spec
     end
 
-    def from_activated(spec)
-      LoadedSpec.new(spec.name, spec.version.to_s, spec.platform.to_s, spec.full_name, spec.full_gem_path,
-                     spec.loaded_from, spec.full_require_paths, nil, nil, :gem, false)
+    def installed
+      activated = Gem.loaded_specs[NAME]
+      if activated.respond_to?(:full_require_paths) && activated.full_require_paths.include?(LIB)
+        return LoadedSpec.new(activated.name, activated.version.to_s, activated.platform.to_s, activated.full_name,
+                              activated.full_gem_path, activated.loaded_from, activated.full_require_paths, nil, nil,
+                              :gem, false)
+      end
+      # <gem dir>/gems/<full name>/lib, its spec in <gem dir>/specifications.
+      full_name = File.basename(ROOT)
+      spec_file = File.join(File.dirname(ROOT, 2), "specifications", "#{full_name}.gemspec")
+      return nil unless File.basename(File.dirname(ROOT)) == "gems" && File.file?(spec_file)
+
+      platform = full_name.delete_prefix("#{NAME}-#{VERSION}").delete_prefix("-")
+      LoadedSpec.new(NAME, VERSION, platform.empty? ? "ruby" : platform, full_name, ROOT, spec_file, [LIB], nil, nil,
+                     :gem, false)
     end
 
     # Where Bundler's `path:` source would point for this checkout.
