@@ -10,9 +10,14 @@
 #   RUBY_VERSIONS  comma-separated minors to carry, e.g. 3.1,3.3 (default:
 #                  every lib/fastbundle/<X.Y>/fastbundle.so present)
 #
-# required_ruby_version covers exactly the minors carried, as rake-compiler
-# bounds its native gems (">= 3.1", "< 3.4.dev" for 3.1..3.3); since a
-# range cannot skip a minor, the carried minors must be consecutive.
+# required_ruby_version covers exactly the minors carried: rake-compiler's
+# bounds (">= 3.1", "< 3.4.dev" for 3.1 up to 3.3), and since RubyGems
+# requirements are a conjunction and cannot skip a minor, each minor in
+# between that is not carried is excluded patch by patch ("!= 3.2.0" up to
+# "!= 3.2.49"; no Ruby minor has had 50 patch releases), so that RubyGems
+# and Bundler take the source gem there instead of a gem without its .so.
+# Across a major version the next major's X.0 must follow the last minor
+# carried of the one before (3.4, 4.0).
 # Platforms with a libc suffix (x86_64-linux-musl) need RubyGems >= 3.3.22,
 # the first to tell them apart.
 #
@@ -37,13 +42,16 @@ native_gem = lambda do
   missing = minors - present
   raise "no lib/fastbundle/#{missing.first}/fastbundle.so (build it with that Ruby: rake compile)" unless missing.empty?
 
-  minors.each_cons(2) do |a, b|
+  gaps = minors.each_cons(2).flat_map do |a, b|
     a_major, a_minor = a.split(".").map(&:to_i)
     b_major, b_minor = b.split(".").map(&:to_i)
-    next if (b_major == a_major && b_minor == a_minor + 1) || (b_major == a_major + 1 && b_minor.zero?)
-
-    raise "Ruby #{a} and #{b} are not consecutive: required_ruby_version would also admit the minors between, " \
-          "which this gem has no .so for. Build those too, or make separate gems."
+    if b_major == a_major
+      ((a_minor + 1)...b_minor).map { |m| "#{a_major}.#{m}" }
+    elsif b_major == a_major + 1 && b_minor.zero?
+      []
+    else
+      raise "Ruby #{a} and #{b}: carry #{b_major}.0 (or build separate gems); the minors between cannot be told apart"
+    end
   end
 
   last_major, last_minor = minors.last.split(".").map(&:to_i)
@@ -54,7 +62,8 @@ native_gem = lambda do
   spec.files = source.files.select { |f| f.start_with?("lib/", "exe/") || !f.include?("/") }
                      .reject { |f| %w[Cargo.toml Cargo.lock].include?(f) } +
                minors.map { |m| "lib/fastbundle/#{m}/fastbundle.so" }
-  spec.required_ruby_version = [">= #{minors.first}", "< #{last_major}.#{last_minor + 1}.dev"]
+  spec.required_ruby_version = [">= #{minors.first}", "< #{last_major}.#{last_minor + 1}.dev",
+                                *gaps.flat_map { |m| (0..49).map { |patch| "!= #{m}.#{patch}" } }]
   spec.required_rubygems_version = ">= 3.3.22" if platform.os == "linux" && platform.version
   spec
 end

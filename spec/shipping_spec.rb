@@ -95,6 +95,41 @@ RSpec.describe "the shipped gems" do
       expect(spec.metadata.keys).to include("source_code_uri", "changelog_uri", "homepage_uri")
     end
 
+    it "carries several prebuilt Ruby minors, its Ruby requirement covering exactly those" do
+      copy = World.tmpdir("native-copy")
+      %w[fastbundle.gemspec native.gemspec lib exe README.md LICENSE CHANGELOG.md].each do |f|
+        FileUtils.cp_r(File.join(ROOT_DIR, f), copy)
+      end
+      minor = RUBY_VERSION[/\A\d+\.\d+/]
+      Dir[File.join(copy, "lib", "fastbundle", "*", "fastbundle.so")].each { |so| FileUtils.rm_rf(File.dirname(so)) }
+      FileUtils.mkdir_p(File.join(copy, "lib", "fastbundle", minor))
+      FileUtils.cp(File.join(ROOT_DIR, "lib", "fastbundle", minor, "fastbundle.so"), File.join(copy, "lib", "fastbundle", minor))
+      # A second minor two above this one (as a chroot's Ruby would build it).
+      major, low = minor.split(".").map(&:to_i)
+      other = "#{major}.#{low + 2}"
+      FileUtils.cp_r(File.join(copy, "lib", "fastbundle", minor), File.join(copy, "lib", "fastbundle", other))
+      env = World.clean_env.merge("FASTBUNDLE_NATIVE_GEM" => "1")
+      out, err, status = World.spawn_capture(env, ["gem", "build", "native.gemspec"], chdir: copy)
+      expect(status).to be_success, out + err
+      spec = ShippedGems.spec_of(Dir[File.join(copy, "*.gem")].first)
+      expect(spec.files.grep(/\.so\z/)).to eq(["lib/fastbundle/#{minor}/fastbundle.so", "lib/fastbundle/#{other}/fastbundle.so"])
+      carried = ->(v) { spec.required_ruby_version.satisfied_by?(Gem::Version.new(v)) }
+      expect(["#{minor}.0", "#{minor}.9", "#{other}.0", "#{other}.12"].map(&carried)).to all(be(true))
+      expect(["#{major}.#{low + 1}.0", "#{major}.#{low + 1}.7", "#{major}.#{low + 3}.0", "#{major}.#{low - 1}.9"].map(&carried)).to all(be(false))
+
+      # Without the gemspec switch, Bundler's path/git sources see no second gemspec.
+      out, = World.spawn_capture(World.clean_env, [RbConfig.ruby, "-e", 'p Gem::Specification.load("native.gemspec")'], chdir: copy)
+      expect(out).to eq("nil\n")
+    end
+
+    it "refuses a .so built for another CPU than PLATFORM names" do
+      env = World.clean_env.merge("PKG_DIR" => World.tmpdir("pkg"), "PLATFORM" => "aarch64-linux")
+      out, err, status = World.spawn_capture(env, ["rake", "native"], chdir: ROOT_DIR)
+      expect(status).not_to be_success
+      expect(out + err).to include("fastbundle.so is built for ELF machine 62, not for aarch64-linux (183)")
+      expect(Dir[File.join(env["PKG_DIR"], "*.gem")]).to eq([])
+    end
+
     context "installed with neither cargo nor cc on PATH, then bundled by an app from a gem server" do
       let(:app) do
         World.cached(:shipped_platform_app) do |w|
