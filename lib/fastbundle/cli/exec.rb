@@ -30,18 +30,15 @@ module FastBundle
       end
 
       def run
-        parser = option_parser(BANNER) do |o|
-          o.on("--[no-]keep-file-descriptors", "Accepted as bundle exec accepts it (descriptors are kept)") { nil }
-        end
-        parse(parser, in_order: true)
-        cmd = @argv.shift
+        cmd = parse_options or return 0
         unless cmd
           $stderr.puts "fastbundle: exec needs a command to run"
           return 128
         end
 
         load_fastbundle
-        Kernel.require File.expand_path("../runtime", __dir__) # Environment
+        # Through the compiled-instruction cache, as a setup loads it.
+        require_cached File.expand_path("../runtime", __dir__) # Environment
         set_bundle_environment
         path = which(cmd)
         return kernel_load(cmd, path, @argv) if path && ruby_shebang?(path) && !disable_exec_load?
@@ -49,12 +46,55 @@ module FastBundle
         kernel_exec(cmd, path || cmd, @argv)
       end
 
+      # exec's own options, up to the command (everything after is the
+      # command's); nil after --help. Parsed by hand: optparse alone costs
+      # the parent more than all the rest of its work.
+      def parse_options
+        while (arg = @argv.first)&.start_with?("-")
+          @argv.shift
+          case arg
+          when "--" then break
+          when "-h", "--help" then return usage
+          when "--keep-file-descriptors", "--no-keep-file-descriptors" then nil # descriptors are kept, as Bundler 2 keeps them
+          when "--gemfile", /\A--gemfile=/
+            file = arg.include?("=") ? arg.split("=", 2).last : @argv.shift
+            raise UsageError, "missing argument: --gemfile" if file.nil? || file.empty?
+
+            ENV["BUNDLE_GEMFILE"] = File.expand_path(file)
+          else
+            raise UsageError, "invalid option: #{arg}"
+          end
+        end
+        @argv.shift
+      end
+
+      def usage
+        $stdout.puts BANNER
+        $stdout.puts <<~TEXT
+
+          Options:
+              --gemfile FILE               Use FILE as the Gemfile (sets BUNDLE_GEMFILE)
+              --[no-]keep-file-descriptors Accepted as bundle exec accepts it (descriptors are kept)
+          -h, --help                       Show this help
+        TEXT
+        nil
+      end
+
       private
 
+      def require_cached(file)
+        Kernel.require File.expand_path("../iseq_cache", __dir__)
+        ISeqCache.require_files(file)
+      end
+
       def set_bundle_environment
-        FastBundle.root # a Gemfile or a .bundle/ directory, or GemfileNotFound (10), as Bundler
+        gemfile = FastBundle.find_gemfile
+        # Without a Gemfile, Bundler.root is the parent of a .bundle/ dir, or 10.
+        root = gemfile ? File.dirname(gemfile) : FastBundle.root.to_s
+        request = { "root" => root, "env" => ENV.select { |k, _| k.start_with?("BUNDLE_") }, "user_home" => Gem.user_home,
+                    "gem_dir" => Gem.dir, "ruby_scope" => "#{RUBY_ENGINE}/#{RbConfig::CONFIG["ruby_version"]}" }
         Environment.preserve_original_env
-        Environment.set_bundle_environment(FastBundle.find_gemfile, FastBundle.bundle_path.to_s, newest_bundler)
+        Environment.set_bundle_environment(gemfile, Native.bundle_path(request), newest_bundler)
       end
 
       # The Bundler a child `bundle` would run: what a setup puts in
