@@ -30,7 +30,7 @@ module FastBundle
       end
 
       def run
-        cmd = parse_options or return 0
+        cmd = parse_options
         unless cmd
           $stderr.puts "fastbundle: exec needs a command to run"
           return 128
@@ -47,7 +47,7 @@ module FastBundle
       end
 
       # exec's own options, up to the command (everything after is the
-      # command's); nil after --help. Parsed by hand: optparse alone costs
+      # command's), then the command or nil. Parsed by hand: optparse alone costs
       # the parent more than all the rest of its work.
       def parse_options
         while (arg = @argv.first)&.start_with?("-")
@@ -77,7 +77,7 @@ module FastBundle
               --[no-]keep-file-descriptors Accepted as bundle exec accepts it (descriptors are kept)
           -h, --help                       Show this help
         TEXT
-        nil
+        throw :exit, 0
       end
 
       private
