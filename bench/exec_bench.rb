@@ -18,8 +18,11 @@
 # see the same gems), its command run through the binstub RubyGems wrote, as
 # a user runs it. Every process gets World#env (hermetic HOME, GEM_HOME) plus
 # BUNDLE_GEMFILE; caches are warm after the warm-up rounds. --instructions
-# also counts instructions once per variant with valgrind --tool=callgrind
-# --trace-children=yes (parent and child summed).
+# also counts instructions once per variant with valgrind --tool=callgrind;
+# callgrind reports only the last program of an exec chain, so an exec
+# variant is counted as its parent alone (the same command naming a command
+# that does not exist: everything up to the exec, then exit 127) plus its
+# child (the matching *_setup variant).
 require "etc"
 require "json"
 require "optparse"
@@ -101,13 +104,18 @@ module ExecBench
   end
 
   def instructions(env, cmds, dir)
-    VARIANTS.to_h do |v|
-      out = IO.popen(env, ["valgrind", "--tool=callgrind", "--trace-children=yes", "--callgrind-out-file=/dev/null",
-                           *cmds[v]], err: %i[child out], chdir: dir, unsetenv_others: true, &:read)
-      counts = out.scan(/Collected : (\d+)/).flatten.map(&:to_i)
-      abort "valgrind failed for #{v}:\n#{out}" if counts.empty?
-      [v, counts.sum]
+    count = lambda do |cmd|
+      out = IO.popen(env, ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *cmd],
+                     err: %i[child out], chdir: dir, unsetenv_others: true, &:read)
+      Integer(out[/Collected : (\d+)/, 1] || abort("valgrind failed for #{cmd.join(" ")}:\n#{out}"))
     end
+    counts = VARIANTS.to_h { |v| [v, v.to_s.end_with?("_exec") ? nil : count.call(cmds[v])] }
+    { bundle_exec: :bundler_setup, fastbundle_exec: :fastbundle_setup }.each do |v, child|
+      parent = cmds[v].map { |a| a == "ruby" ? "no-such-command-#{Process.pid}" : a }.first(cmds[v].index("ruby") + 1)
+      counts[:"#{v}_parent"] = count.call(parent)
+      counts[v] = counts[:"#{v}_parent"] + counts[child]
+    end
+    counts
   end
 
   def report(samples, counts)
@@ -127,7 +135,11 @@ module ExecBench
                 med[:bundle_exec] - med[:bundler_setup], med[:fastbundle_exec] - med[:fastbundle_setup])
     return unless counts
 
-    puts format("instructions: bundle exec / fastbundle exec %.1fx", counts[:bundle_exec].fdiv(counts[:fastbundle_exec]))
+    base = counts[:baseline]
+    puts format("instructions: bundle exec / fastbundle exec %.1fx; over ruby -e1 %.1fx; parents alone over ruby -e1: " \
+                "bundle exec %dM, fastbundle exec %dM", counts[:bundle_exec].fdiv(counts[:fastbundle_exec]),
+                (counts[:bundle_exec] - base).fdiv(counts[:fastbundle_exec] - base),
+                (counts[:bundle_exec_parent] - base) / 1_000_000, (counts[:fastbundle_exec_parent] - base) / 1_000_000)
   end
 end
 

@@ -46,6 +46,8 @@ module FastBundle
         kernel_exec(cmd, path || cmd, @argv)
       end
 
+      private
+
       # exec's own options, up to the command (everything after is the
       # command's), then the command or nil. Parsed by hand: optparse alone costs
       # the parent more than all the rest of its work.
@@ -79,8 +81,6 @@ module FastBundle
         TEXT
         throw :exit, 0
       end
-
-      private
 
       def require_cached(file)
         Kernel.require File.expand_path("../iseq_cache", __dir__)
