@@ -12,7 +12,7 @@ RSpec.describe "fastbundle bench" do
 
   # Appends "<evaluator> <FASTBUNDLE_CACHE>" to $EVALUATIONS at each evaluation
   # (a Gemfile that writes a file is never answered from a cache).
-  RECORDER = <<~'RUBY'
+  BENCH_RECORDER = <<~'RUBY'
     File.open(ENV.fetch("EVALUATIONS"), "a") do |f|
       f.puts "#{defined?(FastBundle::Dsl) ? "fastbundle" : "bundler"} #{ENV.fetch("FASTBUNDLE_CACHE", "default")}"
     end
@@ -25,7 +25,7 @@ RSpec.describe "fastbundle bench" do
       GemFactory.build(gems, name: "beta", version: "2.1.0")
       GemFactory.build(gems, name: "alpha", version: "1.0.0", deps: { "beta" => ["~> 2.0"] })
       server = GemServer.start(repo)
-      w.gemfile(%(source "#{server.url}"\ngem "alpha"\n#{RECORDER}))
+      w.gemfile(%(source "#{server.url}"\ngem "alpha"\n#{BENCH_RECORDER}))
       w.bundle("install", env: { "EVALUATIONS" => File::NULL })
     end
   end

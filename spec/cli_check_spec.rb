@@ -10,7 +10,7 @@ require "spec_helper"
 RSpec.describe "fastbundle check" do
   include FastBundleCLI
 
-  SATISFIED = "The Gemfile's dependencies are satisfied\n"
+  CHECK_SATISFIED = "The Gemfile's dependencies are satisfied\n"
 
   def self.gem_repo
     @gem_repo ||= begin
@@ -59,7 +59,7 @@ RSpec.describe "fastbundle check" do
 
   it "says the dependencies are satisfied when every gem is installed" do
     ours, theirs = both(installed)
-    expect(ours).to eq(theirs).and eq([0, SATISFIED, ""])
+    expect(ours).to eq(theirs).and eq([0, CHECK_SATISFIED, ""])
   end
 
   it "lists the missing gems as bundle check does, in its order, and exits 1" do
@@ -77,7 +77,7 @@ RSpec.describe "fastbundle check" do
     w = installed
     remove_gem(w, "gamma")
     ours, theirs = both(w, env: { "BUNDLE_WITHOUT" => "test" })
-    expect(ours).to eq(theirs).and eq([0, SATISFIED, ""])
+    expect(ours).to eq(theirs).and eq([0, CHECK_SATISFIED, ""])
   end
 
   it "checks path and git gems" do
@@ -87,7 +87,7 @@ RSpec.describe "fastbundle check" do
       GemFactory.source(world.path("vendor/pathgem"), name: "pathgem", version: "0.1.0")
     end
     ours, theirs = both(w)
-    expect(ours).to eq(theirs).and eq([0, SATISFIED, ""])
+    expect(ours).to eq(theirs).and eq([0, CHECK_SATISFIED, ""])
 
     FileUtils.rm_rf(Dir[File.join(w.gem_home, "bundler", "gems", "gitgem-*")])
     ours, theirs = both(w)
@@ -100,7 +100,7 @@ RSpec.describe "fastbundle check" do
     w = installed(%(gem "fastbundle"\n))
     expect(w.lockfile).to include("fastbundle (0.0.1)")
     ours, theirs = both(w)
-    expect(ours).to eq(theirs).and eq([0, SATISFIED, ""])
+    expect(ours).to eq(theirs).and eq([0, CHECK_SATISFIED, ""])
     remove_gem(w, "fastbundle")
     ours, theirs = both(w)
     expect(ours).to eq(theirs)

@@ -9,7 +9,7 @@ require "spec_helper"
 RSpec.describe "fastbundle explain" do
   include FastBundleCLI
 
-  UTF8 = { "LANG" => "C.UTF-8", "LC_ALL" => "C.UTF-8" }.freeze
+  EXPLAIN_UTF8 = { "LANG" => "C.UTF-8", "LC_ALL" => "C.UTF-8" }.freeze
 
   def self.world
     World.cached(:cli_explain) do |w|
@@ -55,7 +55,7 @@ RSpec.describe "fastbundle explain" do
   end
 
   def explain(*args, env: {})
-    out, err, status = fastbundle(world, "explain", *args, env: UTF8.merge(env))
+    out, err, status = fastbundle(world, "explain", *args, env: EXPLAIN_UTF8.merge(env))
     [out, err, status.exitstatus]
   end
 

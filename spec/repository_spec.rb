@@ -7,7 +7,7 @@ require "spec_helper"
 # crates) may be committed. Stray compiled-instruction caches (`30/.cache/…`,
 # written by a benchmark run with a relative HOME) were once.
 RSpec.describe "the repository" do
-  GENERATED = {
+  GENERATED_FILES = {
     "a cache written under a HOME" => %r{(\A|/)\.cache/},
     "fastbundle's compiled-instruction or plan cache" => %r{(\A|/)fastbundle/(iseq|plan)/},
     "a directory named like a relative HOME" => %r{\A\d+/},
@@ -22,7 +22,7 @@ RSpec.describe "the repository" do
 
     files = IO.popen(["git", "-C", ROOT_DIR, "ls-files", "-z"], &:read).split("\0")
     expect(files).to include("Cargo.lock", "lib/fastbundle.rb")
-    offenders = GENERATED.flat_map { |what, pattern| files.grep(pattern).map { |f| "#{f} (#{what})" } }
+    offenders = GENERATED_FILES.flat_map { |what, pattern| files.grep(pattern).map { |f| "#{f} (#{what})" } }
     expect(offenders).to eq([])
   end
 end

@@ -32,7 +32,7 @@ RSpec.describe "fastbundle in its own bundle" do
     world.ruby("-rfastbundle/setup", "-e", code, env: { "RUBYLIB" => LIB_DIR }.merge(env), allow_failure: true)
   end
 
-  PROBE = <<~RUBY
+  RUNNING_FASTBUNDLE_PROBE = <<~RUBY
     require "json"
     spec = Gem.loaded_specs["fastbundle"]
     gem_ok = begin; gem "fastbundle"; "ok"; rescue Gem::LoadError => e; e.message; end
@@ -81,7 +81,7 @@ RSpec.describe "fastbundle in its own bundle" do
 
     it "uses the running fastbundle, as Bundler uses the running Bundler, and never loads the locked one" do
       expect(world.lockfile).to include("fastbundle (0.0.1)")
-      out, err, status = fastbundle(world, PROBE)
+      out, err, status = fastbundle(world, RUNNING_FASTBUNDLE_PROBE)
       expect(status).to be_success, err
       answer = JSON.parse(out)
       expect(answer).to include("version" => FastBundle::VERSION, "dir" => ROOT_DIR, "gem" => "ok", "all" => true)
@@ -98,7 +98,7 @@ RSpec.describe "fastbundle in its own bundle" do
       _, _, bundler = w.ruby("-e", "require 'bundler'; require 'bundler/friendly_errors'; " \
                                    "Bundler.with_friendly_errors { Bundler.setup }", allow_failure: true)
       expect(bundler.exitstatus).to eq(7)
-      out, err, status = fastbundle(w, PROBE)
+      out, err, status = fastbundle(w, RUNNING_FASTBUNDLE_PROBE)
       expect(status).to be_success, err
       expect(JSON.parse(out)).to include("version" => FastBundle::VERSION, "gem" => "ok")
     end
@@ -107,7 +107,7 @@ RSpec.describe "fastbundle in its own bundle" do
       w = World.new
       w.gemfile(%(source "#{server.url}"\ngem "beta"\ngem "fastbundle", "< 0.1"\n))
       w.bundle("install")
-      out, err, status = fastbundle(w, PROBE)
+      out, err, status = fastbundle(w, RUNNING_FASTBUNDLE_PROBE)
       expect(status).to be_success, err
       expect(JSON.parse(out)["version"]).to eq(FastBundle::VERSION)
       expect(err).to eq("")
@@ -123,7 +123,7 @@ RSpec.describe "fastbundle in its own bundle" do
       world.gemfile(%(source "#{server.url}"\ngem "beta"\n))
       world.bundle("install")
     end
-    out, err, status = fastbundle(w, PROBE)
+    out, err, status = fastbundle(w, RUNNING_FASTBUNDLE_PROBE)
     expect(status).to be_success, err
     expect(JSON.parse(out)).to include("version" => nil, "all" => false,
                                        "gem" => "fastbundle is not part of the bundle. Add it to your Gemfile.")

@@ -13,8 +13,7 @@ RSpec.describe "the shipped gems" do
   include SetupParity
 
   # Files a gem must never carry.
-  NOT_SHIPPED = %r{\A(spec|bench|tests|fuzz|examples|docs|bin|tmp|pkg|target|\.ci)/|\.gem\z|(\A|/)\.cache/}.freeze
-  DUMP = SetupParity::DUMP
+  NEVER_SHIPPED = %r{\A(spec|bench|tests|fuzz|examples|docs|bin|tmp|pkg|target|\.ci)/|\.gem\z|(\A|/)\.cache/}.freeze
 
   def self.gem_repo(fastbundle_gem)
     @gem_repos ||= {}
@@ -32,7 +31,7 @@ RSpec.describe "the shipped gems" do
   # RUBYLIB: the installed gem), and with bundler/setup; returns both dumps.
   def boot_both(world, env = {})
     %w[bundler fastbundle].map do |tool|
-      out, err, status = world.ruby("-e", "require '#{tool}/setup'; load #{DUMP.dump}",
+      out, err, status = world.ruby("-e", "require '#{tool}/setup'; load #{SetupParity::DUMP.dump}",
                                     env: env.merge("SETUP_WITH" => tool), allow_failure: true)
       raise "#{tool}/setup failed (#{status.exitstatus}): #{err}" unless status.success?
 
@@ -87,7 +86,7 @@ RSpec.describe "the shipped gems" do
       expect(spec.files).to include("lib/fastbundle/#{minor}/fastbundle.so", "lib/fastbundle/setup.rb", "exe/fastbundle",
                                     "LICENSE", "CHANGELOG.md", "README.md")
       expect(spec.files.grep(/\.(rs|toml|lock)\z|extconf/)).to eq([])
-      expect(spec.files.grep(NOT_SHIPPED)).to eq([])
+      expect(spec.files.grep(NEVER_SHIPPED)).to eq([])
       expect(spec.required_ruby_version.to_s).to eq(">= #{minor}, < #{minor.sub(/\d+\z/) { |n| n.to_i + 1 }}.dev")
       expect(spec.required_ruby_version).to be_satisfied_by(Gem::Version.new(RUBY_VERSION))
       expect(spec.executables).to eq(["fastbundle"])
@@ -157,7 +156,7 @@ RSpec.describe "the shipped gems" do
       w.bundle("install")
       env = { "GEM_PATH" => [w.gem_home, own, World.bundler_gem_dir].join(File::PATH_SEPARATOR) }
       theirs, ours = %w[bundler fastbundle].map do |tool|
-        out, err, status = w.ruby([DUMP], env: env.merge("RUBYOPT" => "-r#{tool}/setup", "SETUP_WITH" => tool),
+        out, err, status = w.ruby([SetupParity::DUMP], env: env.merge("RUBYOPT" => "-r#{tool}/setup", "SETUP_WITH" => tool),
                                         allow_failure: true)
         raise "#{tool}: #{err}" unless status.success?
 
@@ -191,7 +190,7 @@ RSpec.describe "the shipped gems" do
       vendored = spec.files.grep(%r{\Avendor/crates/})
       expect(vendored.map { |f| f.split("/")[2] }.uniq).to include(a_string_starting_with("magnus-"))
       expect(vendored).to include(a_string_matching(%r{\Avendor/crates/magnus-[^/]+/\.cargo-checksum\.json\z}))
-      expect(spec.files.grep(NOT_SHIPPED)).to eq([])
+      expect(spec.files.grep(NEVER_SHIPPED)).to eq([])
       expect(spec.files.grep(/\.so\z/)).to eq([])
       expect(spec.required_ruby_version.to_s).to eq(">= 3.1")
       expect(spec.license).to eq("MIT")
