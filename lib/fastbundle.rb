@@ -121,8 +121,11 @@ module FastBundle
         "platform" => Gem::Platform.local.to_s,
         "ruby_scope" => "#{RUBY_ENGINE}/#{RbConfig::CONFIG["ruby_version"]}",
         "extension_api_version" => Gem.extension_api_version,
-        # What else the plan cache is keyed on (src/plan_cache.rs).
-        "facts" => [RUBY_DESCRIPTION, VERSION]
+        # The running fastbundle stands in for a bundled one (running_spec.rb).
+        "provided" => ["fastbundle"],
+        # What else the plan cache is keyed on (src/plan_cache.rs): the Ruby
+        # build, and which fastbundle runs from where.
+        "facts" => [RUBY_DESCRIPTION, VERSION, __dir__]
       }
     end
 

@@ -262,6 +262,8 @@ pub fn facts_digest(req: &Request, extra: &[String]) -> u128 {
     put(&req.settings_env.user_home.as_ref().map(|h| h.to_string_lossy().into_owned()).unwrap_or_default());
     put(&format!("{}", req.gem_path.len()));
     req.gem_path.iter().for_each(|p| put(p));
+    put(&format!("{}", req.provided.len()));
+    req.provided.iter().for_each(|p| put(p));
     match &req.groups {
         None => put("\0all"),
         Some(g) => {

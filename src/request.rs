@@ -46,4 +46,9 @@ pub struct Request {
     pub platform: String,
     pub ruby_scope: String,
     pub extension_api_version: String,
+    /// Gems the running process provides itself (fastbundle, when an app
+    /// bundles it): skipped in the closure as Bundler's `SpecSet#for` skips
+    /// "bundler", so neither their locked version nor whether it is
+    /// installed matters; the Ruby side adds the running copy.
+    pub provided: Vec<String>,
 }

@@ -37,7 +37,7 @@ pub fn resolve(
         None => name.to_string(),
     };
     while let Some((name, parent)) = queue.pop_front() {
-        if name == "bundler" || !handled.insert(name) {
+        if name == "bundler" || req.provided.iter().any(|p| p == name) || !handled.insert(name) {
             continue;
         }
         let Some(idx) = by_name.get(name) else {

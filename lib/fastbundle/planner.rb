@@ -24,6 +24,14 @@ module FastBundle
       FastBundle.debug("plan #{status}") if FastBundle.debug?
     end
 
+    # The plain-data request Native.plan takes for GROUPS, without setting
+    # anything up (what `fastbundle check` asks).
+    def plan_request(groups)
+      @boot_request ||= FastBundle.environment_request(@gemfile, @lockfile)
+                                  .merge("groups" => groups.empty? ? nil : groups.map(&:to_s))
+      request(groups)
+    end
+
     private
 
     # The cold path: the Gemfile, the plan, path and git gemspecs.
@@ -37,6 +45,8 @@ module FastBundle
         @plan = Native.plan(request(groups))
         timer&.lap("planned")
         @specs = @plan["specs"].map { |row| LoadedSpec.new(*row) }
+        ISeqCache.require_files(File.join(__dir__, "running_spec.rb"))
+        running = RunningSpec.for(definition) and @specs << running
         @specs.each { |s| evaluate_gemspec(s) if s.gemspec_dir }
         timer&.lap("gemspecs evaluated")
       end

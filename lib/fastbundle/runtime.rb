@@ -53,6 +53,7 @@ module FastBundle
         warnings = @plan["warnings"]
         warnings.each { |w| $stderr.puts(w) } if !warnings.empty? && FastBundle.warn_gemfile?
         @specs = @plan["specs"].map { |row| LoadedSpec.new(*row) }
+        debug_running_spec if timer
       else
         timer&.lap("plan cache miss (#{miss})")
         ISeqCache.require_files(File.join(__dir__, "planner.rb"))
@@ -75,6 +76,14 @@ module FastBundle
     end
 
     private
+
+    # What a cold setup notes under FASTBUNDLE_DEBUG about the running
+    # fastbundle (running_spec.rb), noted again on a warm boot.
+    def debug_running_spec
+      running = @specs.find { |s| s.name == "fastbundle" } or return
+      ISeqCache.require_files(File.join(__dir__, "running_spec.rb"))
+      RunningSpec.warn_if_unwanted(running, definition)
+    end
 
     def apply
       preactivate

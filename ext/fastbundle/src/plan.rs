@@ -102,6 +102,7 @@ pub(crate) fn request_from(hash: RHash) -> Result<Request, Error> {
         platform: fetch(hash, "platform")?,
         ruby_scope: fetch(hash, "ruby_scope")?,
         extension_api_version: fetch(hash, "extension_api_version")?,
+        provided: hash.lookup::<_, Option<Vec<String>>>("provided")?.unwrap_or_default(),
     })
 }
 
