@@ -203,7 +203,7 @@ RSpec.describe "FastBundle.setup parity across worlds" do
     ])
   end
 
-  # 2. A `file://` source: a `gem generate_index` repository on disk, and a
+  # 2. A `file://` source: a full-index repository on disk (GemServer.write_full_index), and a
   # source block for the gem server beside it.
   describe "a file:// source" do
     def self.world
@@ -217,7 +217,7 @@ RSpec.describe "FastBundle.setup parity across worlds" do
         GemFactory.build(gems, name: "f-plat", version: "0.1.0")
         GemFactory.build(gems, name: "f-plat", version: "0.1.0", platform: "x86_64-linux")
         GemFactory.build(gems, name: "f-paths", version: "0.1.0", require_paths: %w[lib extra])
-        GemFactory.run!(["gem", "generate_index", "--norc", "--quiet", "--directory", repo], chdir: repo)
+        GemServer.write_full_index(repo)
         w.gemfile(<<~G)
           source "file://#{repo}"
           gem "f-app"

@@ -7,6 +7,7 @@ require "rubygems/package"
 require "socket"
 require "time"
 require "webrick"
+require "zlib"
 
 # A gem server on 127.0.0.1 speaking the compact index, the protocol
 # rubygems.org and Gemstash serve and Bundler 2.x prefers:
@@ -15,6 +16,11 @@ require "webrick"
 #   GET /info/NAME         "---\n" then "VERSION[-PLATFORM] DEP:REQ&REQ,…|checksum:SHA256,ruby:REQ,rubygems:REQ"
 #   GET /names             "---\n" then one name per line
 #   GET /gems/FULL.gem     the package itself
+#
+# It also serves the full index beside it, as rubygems.org and Gemstash do
+# (specs.4.8.gz, quick/Marshal.4.8/…: see write_full_index): Bundler still
+# reads that one where the compact index cannot answer for every source
+# (Bundler 2.6 with a second, file:// source, say).
 #
 # Every index response carries the headers both Bundlers check: an ETag that
 # is the quoted MD5 of the whole body (Bundler 2.3 compares it with the MD5
@@ -90,6 +96,30 @@ class GemServer
     end
   end
 
+  # The full index a `file://` source is read from (Bundler uses the compact
+  # index only over HTTP): what `gem generate_index` wrote before RubyGems
+  # 3.5 dropped it. specs/latest_specs/prerelease_specs.4.8.gz (gzipped
+  # Marshal of [name, Gem::Version, platform]) and
+  # quick/Marshal.4.8/FULL.gemspec.rz (deflated Marshal of the spec), for
+  # DIR/gems/*.gem. Returns DIR.
+  def self.write_full_index(dir)
+    specs = Dir[File.join(dir, "gems", "*.gem")].sort.map { |path| Gem::Package.new(path).spec }
+    raise ArgumentError, "no .gem files in #{dir}/gems" if specs.empty?
+
+    quick = File.join(dir, "quick", "Marshal.#{Gem.marshal_version}")
+    FileUtils.mkdir_p(quick)
+    specs.each { |spec| File.binwrite(File.join(quick, "#{spec.full_name}.gemspec.rz"), Zlib::Deflate.deflate(Marshal.dump(spec))) }
+    tuple = ->(spec) { [spec.name, spec.version, spec.platform.to_s] }
+    released, prerelease = specs.partition { |spec| !spec.version.prerelease? }
+    latest = released.group_by { |spec| [spec.name, spec.platform.to_s] }.map { |_, list| list.max_by(&:version) }
+    { "specs" => released, "latest_specs" => latest, "prerelease_specs" => prerelease }.each do |name, list|
+      Zlib::GzipWriter.open(File.join(dir, "#{name}.#{Gem.marshal_version}.gz")) do |gz|
+        gz.write(Marshal.dump(list.map(&tuple).sort_by { |n, v, p| [n, v, p] }))
+      end
+    end
+    dir
+  end
+
   # DIR must contain gems/*.gem; as a convenience, *.gem directly in DIR are
   # hard-linked into DIR/gems first. credentials: "user:password" or nil.
   def self.start(dir, credentials: nil)
@@ -159,7 +189,10 @@ class GemServer
     raise ArgumentError, "no .gem files in #{gems}" if paths.empty?
 
     index = CompactIndex.new(paths)
-    @mutex.synchronize { @index = index }
+    @mutex.synchronize do
+      @index = index
+      self.class.write_full_index(@dir)
+    end
     self
   end
 
@@ -178,7 +211,7 @@ class GemServer
     return unauthorized(res) unless authorized?(req)
 
     path = req.path.delete_prefix("/")
-    if path.start_with?("gems/") && !path.include?("..") && File.file?(file = File.join(@dir, path))
+    if full_index_file?(path) && File.file?(file = File.join(@dir, path))
       res["Content-Type"] = "application/octet-stream"
       res.body = File.binread(file)
     elsif (body = @mutex.synchronize { @index.files[path] })
@@ -187,6 +220,12 @@ class GemServer
       res.status = 404
       res.body = "not found\n"
     end
+  end
+
+  FULL_INDEX = %r{\A(?:gems/[^/]+\.gem|(?:latest_|prerelease_)?specs\.4\.8\.gz|quick/Marshal\.4\.8/[^/]+\.gemspec\.rz)\z}.freeze
+
+  def full_index_file?(path)
+    FULL_INDEX.match?(path) && !path.include?("..")
   end
 
   def index_response(req, res, body)
