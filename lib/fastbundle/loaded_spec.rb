@@ -89,7 +89,7 @@ module FastBundle
     def source_extension_dir(spec)
       if @source_type == :git
         base = File.dirname(@gemspec_dir)
-        name = File.basename(@gemspec_dir)
+        name = BundlerVersions.git_extension_dir_name(File.basename(@gemspec_dir), File.basename(@full_gem_path))
       else
         base = File.dirname(File.dirname(spec.loaded_from))
         name = spec.full_name

@@ -30,7 +30,7 @@ module FastBundle
       specs.each { |s| specs_by_name[s.name] = s }
       reverse_rubygems_kernel_mixin
       replace_gem(specs_by_name, gemfile_name)
-      stub_rubygems(specs)
+      stub_rubygems(BundlerVersions.default_gems_in_specification_all? ? specs_by_name.all_values : specs)
       replace_bin_path(specs_by_name, gemfile_name)
       Gem.clear_paths
     end
