@@ -29,6 +29,7 @@ module FastBundle
       specs_by_name = DefaultGems.new
       specs.each { |s| specs_by_name[s.name] = s }
       reverse_rubygems_kernel_mixin
+      replace_require_for_bundled_gems(specs) if BundlerVersions.hooks_bundled_gems_warnings?
       replace_gem(specs_by_name, gemfile_name)
       stub_rubygems(BundlerVersions.default_gems_in_specification_all? ? specs_by_name.all_values : specs)
       replace_bin_path(specs_by_name, gemfile_name)
@@ -51,6 +52,17 @@ module FastBundle
       end
     end
 
+    # Ruby 3.3+'s bundled_gems.rb warns when a file of a default gem that is
+    # (or is becoming) a bundled gem is required from outside the bundle;
+    # Bundler 2.5+ hands it the bundle's specs, so does fastbundle then.
+    def replace_require_for_bundled_gems(specs)
+      Kernel.require "bundled_gems"
+    rescue LoadError
+      nil
+    else
+      Gem::BUNDLED_GEMS.replace_require(specs) if Gem::BUNDLED_GEMS.respond_to?(:replace_require)
+    end
+
     def redefine_method(klass, method, unbound_method = nil, &block)
       visibility = if klass.private_method_defined?(method) then :private
                    elsif klass.protected_method_defined?(method) then :protected
@@ -66,7 +78,11 @@ module FastBundle
     end
 
     # RubyGems' require activates gems on demand; inside a bundle it must not.
+    # RubyGems 3.5+ can be told so, which Bundler 2.5+ does instead of
+    # putting Ruby's own require back.
     def reverse_rubygems_kernel_mixin
+      return Gem.discover_gems_on_require = false if BundlerVersions.disables_gem_discovery?
+
       kernel = (class << ::Kernel; self; end)
       [kernel, ::Kernel].each do |k|
         if k.private_method_defined?(:gem_original_require)
