@@ -12,7 +12,7 @@
 #                             [--json tmp/bench-results/setup.json] [--fastbundle-lib DIR]
 #   ruby bench/plot.rb        # JSON -> docs/setup-bench.svg
 #
-# Worlds are cached under tmp/bench-worlds/<N> (--rebuild to regenerate).
+# Worlds are cached under tmp/bench-worlds/ruby-<X.Y.0>/<N> (--rebuild to regenerate).
 # Every measured process gets the same hermetic env as spec/support/world.rb's
 # World#env (HOME, GEM_HOME, GEM_PATH = GEM_HOME + a Bundler-2.3.15-only dir)
 # plus BUNDLE_GEMFILE=<app>/Gemfile, and runs in the app dir. Ratios whose
