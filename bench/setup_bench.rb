@@ -83,7 +83,10 @@ module SetupBench
 
   def bench_world(n, world, meta, opts)
     app = world.dir
-    standalone = File.join(app, "bundle", "bundler", "setup.rb")
+    # Bundler 2.3 writes it into the install path (app/bundle/bundler), 2.6
+    # beside it (app/bundler) when the path comes from --standalone alone.
+    standalone = [File.join(app, "bundle", "bundler", "setup.rb"), File.join(app, "bundler", "setup.rb")]
+                 .find { |f| File.file?(f) } || File.join(app, "bundle", "bundler", "setup.rb")
     env = world.env("BUNDLE_GEMFILE" => File.join(app, "Gemfile"))
     fb_env = env.merge("RUBYLIB" => opts[:lib])
     cmds = {
@@ -166,8 +169,10 @@ module SetupBench
     out, = capture(world, env, [RUBY, "-rbundler/setup", "-e",
                                 "puts Bundler::VERSION, Gem.loaded_specs.size, #{others}, #{count_paths.call(gems_prefix)}"])
     bundler_version, bundler_specs, bundler_others, bundler_paths = out.split
+    # Bundler 2.3's setup.rb points into its install path (app/bundle), 2.6's
+    # at the gems where they are installed (GEM_HOME).
     out, = capture(world, env, [RUBY, "-r#{standalone}", "-e",
-                                "puts #{count_paths.call(File.join(world.dir, "bundle") + "/")}"])
+                                "puts #{count_paths.call(File.join(world.dir, "bundle") + "/")} + #{count_paths.call(gems_prefix)}"])
     floor_paths = Integer(out)
     problems = []
     problems << "bundler/setup loaded Bundler #{bundler_version}, not #{World.bundler_version}" if bundler_version != World.bundler_version
