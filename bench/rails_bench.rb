@@ -20,7 +20,7 @@
 #
 # Each configuration is its own copy of the app (so boot.rb is a real file and
 # each bootsnap cache in its tmp/cache stays warm), built once under
-# tmp/bench-worlds/rails/<config> by RailsApp.build (bundle install --local,
+# tmp/bench-worlds/rails-<X.Y.0>/<config> by RailsApp.build (bundle install --local,
 # migrations, seeds, under Bundler). Every process gets World#env (hermetic
 # HOME, GEM_PATH = an empty GEM_HOME + Debian's system gem dirs) with
 # RAILS_ENV=development, and RUBYLIB=<repo>/lib for every configuration
@@ -38,7 +38,7 @@ require_relative "../spec/support/rails_app"
 module RailsBench
   extend BenchStats
   REPO = File.expand_path("..", __dir__)
-  ROOT = File.join(REPO, "tmp", "bench-worlds", "rails")
+  ROOT = File.join(REPO, "tmp", "bench-worlds", "rails-#{RbConfig::CONFIG["ruby_version"]}")
   RUBY = World::RUBY_BIN
   CONFIGS = {
     "bundler" => ["bundler/setup", false],

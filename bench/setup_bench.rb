@@ -22,7 +22,7 @@
 # wall time, they do not move with the load of a shared machine.
 #   ruby bench/plot.rb        # JSON -> docs/setup-bench.svg
 #
-# Worlds are cached under tmp/bench-worlds/<N> (--rebuild to regenerate).
+# Worlds are cached under tmp/bench-worlds/ruby-<X.Y.0>/<N> (--rebuild to regenerate).
 # Every measured process gets the same hermetic env as spec/support/world.rb's
 # World#env (HOME, GEM_HOME, GEM_PATH = GEM_HOME + a Bundler-2.3.15-only dir)
 # plus BUNDLE_GEMFILE=<app>/Gemfile, and runs in the app dir. Ratios whose
@@ -100,7 +100,10 @@ module SetupBench
 
   def bench_world(n, world, meta, opts)
     app = world.dir
-    standalone = File.join(app, "bundle", "bundler", "setup.rb")
+    # Bundler 2.3 writes it into the install path (app/bundle/bundler), 2.6
+    # beside it (app/bundler) when the path comes from --standalone alone.
+    standalone = [File.join(app, "bundle", "bundler", "setup.rb"), File.join(app, "bundler", "setup.rb")]
+                 .find { |f| File.file?(f) } || File.join(app, "bundle", "bundler", "setup.rb")
     env = world.env("BUNDLE_GEMFILE" => File.join(app, "Gemfile"))
     fb_env = env.merge("RUBYLIB" => opts[:lib])
     cmds = {

@@ -3,14 +3,14 @@
 # Builds (and caches) the large installed-gem worlds that bench/setup_bench.rb
 # measures. A world of N gems is:
 #
-#   tmp/bench-worlds/<N>/app/Gemfile            N direct `gem` lines (groups, a few
+#   tmp/bench-worlds/ruby-<X.Y.0>/<N>/app/Gemfile            N direct `gem` lines (groups, a few
 #                                               requirements and `require: false`)
-#   tmp/bench-worlds/<N>/app/Gemfile.lock       written by real Bundler (`bundle lock --local`)
-#   tmp/bench-worlds/<N>/gem_home               GEM_HOME with all N gems installed by `gem install`
-#   tmp/bench-worlds/<N>/app/bundle/bundler/setup.rb
+#   tmp/bench-worlds/ruby-<X.Y.0>/<N>/app/Gemfile.lock       written by real Bundler (`bundle lock --local`)
+#   tmp/bench-worlds/ruby-<X.Y.0>/<N>/gem_home               GEM_HOME with all N gems installed by `gem install`
+#   tmp/bench-worlds/ruby-<X.Y.0>/<N>/app/bundle/bundler/setup.rb
 #                                               `bundle install --local --standalone` (the floor);
 #                                               app/bundle/ruby/<ver>/ hard-links gem_home's gems
-#   tmp/bench-worlds/<N>/world.json             build metadata; written last, so a world
+#   tmp/bench-worlds/ruby-<X.Y.0>/<N>/world.json             build metadata; written last, so a world
 #                                               without it is incomplete and is rebuilt
 #
 # An engines world (BenchWorlds.engines_world, tmp/bench-worlds/engines-<N>)
@@ -38,7 +38,8 @@ module BenchWorlds
   # Bump when the generated world changes, so cached worlds are rebuilt.
   GENERATOR_VERSION = 2
   REPO = File.expand_path("..", __dir__)
-  ROOT = File.join(REPO, "tmp", "bench-worlds")
+  # One set per Ruby (the host's 3.1 and bin/test-modern's 3.3 share the tree).
+  ROOT = File.join(REPO, "tmp", "bench-worlds", "ruby-#{RbConfig::CONFIG["ruby_version"]}")
   INSTALL_BATCH = 100 # gems per `gem install` process (and per staging gem dir)
   INSTALL_JOBS = 2    # concurrent `gem install` processes
 

@@ -125,7 +125,7 @@ module FastBundle
         "provided" => ["fastbundle"],
         # What else the plan cache is keyed on (src/plan_cache.rs): the Ruby
         # build, and which fastbundle runs from where.
-        "facts" => [RUBY_DESCRIPTION, VERSION, __dir__]
+        "facts" => [RUBY_DESCRIPTION, Gem::VERSION, VERSION, __dir__]
       }
     end
 

@@ -260,7 +260,7 @@ module FastBundle
       def respond_to_missing?(name, include_private = false)
         return super if BundlerFacade.real_bundler?
 
-        LAZY_METHODS.include?(name) || super
+        BundlerVersions.public_method?(name, LAZY_METHODS) || super
       end
 
       def const_missing(name)

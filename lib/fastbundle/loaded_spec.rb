@@ -53,7 +53,7 @@ module FastBundle
     # it on): under its spec's own base dir, which on Debian is not the
     # base of its full_gem_path.
     def gem_dir
-      @default_gem ? to_spec.gem_dir : @full_gem_path
+      @default_gem && !BundlerVersions.default_gem_dir_is_full_gem_path? ? to_spec.gem_dir : @full_gem_path
     end
 
     def activated?
@@ -78,7 +78,12 @@ module FastBundle
       @loaded_from = spec.loaded_from
       @full_gem_path = File.dirname(spec.loaded_from)
       @load_paths = spec.raw_require_paths.map { |p| File.join(@full_gem_path, p) }
-      @load_paths << source_extension_dir(spec) unless spec.extensions.empty?
+      return if spec.extensions.empty?
+
+      # As Bundler's rubygems_ext does: RubyGems 3.6 ignores a spec whose
+      # extensions it cannot find built (find_by_name, Kernel#gem).
+      spec.extension_dir = source_extension_dir(spec)
+      @load_paths << spec.extension_dir
     end
 
     # A git gem's extensions are built beside the checkouts, in a dir named
@@ -89,7 +94,7 @@ module FastBundle
     def source_extension_dir(spec)
       if @source_type == :git
         base = File.dirname(@gemspec_dir)
-        name = File.basename(@gemspec_dir)
+        name = BundlerVersions.git_extension_dir_name(File.basename(@gemspec_dir), File.basename(@full_gem_path))
       else
         base = File.dirname(File.dirname(spec.loaded_from))
         name = spec.full_name

@@ -1,5 +1,6 @@
 # frozen_string_literal: true
 
+require_relative "bundler_versions"
 require_relative "loaded_spec"
 require_relative "rubygems_integration"
 
@@ -86,6 +87,7 @@ module FastBundle
     end
 
     def apply
+      BundlerVersions.use(@plan["bundler"]&.first)
       preactivate
       configure_gem_home_and_path
       clean_load_path
@@ -156,6 +158,7 @@ module FastBundle
         ENV["BUNDLE_BIN_PATH"] = File.realpath(exe) if File.exist?(exe)
         ENV["BUNDLER_VERSION"] = version
       end
+      set_bundler_setup if BundlerVersions.sets_bundler_setup?
       # Bundler's find_gemfile: a given BUNDLE_GEMFILE stays as given (even
       # relative), only a Gemfile found by walking up is written.
       ENV["BUNDLE_GEMFILE"] = gemfile if ENV["BUNDLE_GEMFILE"].nil? || ENV["BUNDLE_GEMFILE"].empty?
@@ -170,6 +173,15 @@ module FastBundle
       rubylib = (ENV["RUBYLIB"] || "").split(File::PATH_SEPARATOR)
       rubylib.unshift(LIB_DIR) unless RbConfig::CONFIG["rubylibdir"] == LIB_DIR
       ENV["RUBYLIB"] = rubylib.uniq.join(File::PATH_SEPARATOR)
+    end
+
+    # RubyGems 3.5+ requires ENV["BUNDLER_SETUP"] first thing in every child
+    # Ruby: here fastbundle's setup, as RUBYOPT has it. Its original value is
+    # preserved as the others are (the variable was unknown before Bundler 2.5).
+    def set_bundler_setup
+      before = FastBundle.env_before_setup || ENV
+      ENV["BUNDLER_ORIG_BUNDLER_SETUP"] ||= before["BUNDLER_SETUP"] || INTENTIONALLY_NIL
+      ENV["BUNDLER_SETUP"] = File.join(LIB_DIR, "fastbundle", "setup")
     end
 
     # Under bundler/setup, the running Bundler's lib dir is on the load path
