@@ -8,9 +8,23 @@ module FastBundle
   class LoadedSpec
     include Comparable
 
-    attr_reader :name, :full_name, :full_gem_path, :loaded_from, :gemspec_dir, :gemspec_glob, :source_type
+    attr_reader :name, :full_gem_path, :loaded_from, :gemspec_dir, :gemspec_glob, :source_type
     attr_writer :load_paths
     attr_accessor :activated
+
+    # LoadedSpecs of the flat Array Native.plan and Native.boot return (the
+    # arguments of each, one spec after the other: ext/fastbundle/src/plan.rs).
+    def self.from_rows(flat)
+      specs = []
+      i = 0
+      n = flat.size
+      while i < n
+        specs << new(flat[i], flat[i + 1], flat[i + 2], flat[i + 3], flat[i + 4], flat[i + 5], flat[i + 6],
+                     flat[i + 7], flat[i + 8], flat[i + 9], flat[i + 10])
+        i += 11
+      end
+      specs
+    end
 
     def initialize(name, version, platform, full_name, full_gem_path, loaded_from, load_paths, gemspec_dir,
                    gemspec_glob, source_type, default_gem)
@@ -31,6 +45,11 @@ module FastBundle
 
     def version
       @version ||= Gem::Version.new(@version_string)
+    end
+
+    # name-version[-platform] (nil when made from a plan row: built here).
+    def full_name
+      @full_name ||= @platform_string == "ruby" ? "#{@name}-#{@version_string}" : "#{@name}-#{@version_string}-#{@platform_string}"
     end
 
     def platform
@@ -116,22 +135,22 @@ module FastBundle
     # be another gem, is not installed as far as Bundler can tell (status 7).
     def spec_without_stub
       spec = Gem::Specification.load(@loaded_from)
-      return @full_spec = spec if spec && spec.full_name == @full_name
+      return @full_spec = spec if spec && spec.full_name == full_name
 
       problem = spec ? "describes #{spec.full_name}" : "could not be loaded"
-      raise GemNotFound, "Could not find #{@full_name} in locally installed gems: its installed gemspec " \
+      raise GemNotFound, "Could not find #{full_name} in locally installed gems: its installed gemspec " \
                          "#{@loaded_from} #{problem}.\nRemove that file and run `bundle install` to reinstall the gem."
     end
 
     def to_spec
       @full_spec ||= (@gemspec_dir && source_spec) || Gem::Specification.load(@loaded_from) ||
-                     raise(GemspecError, "The installed gemspec #{@loaded_from} of #{@full_name} could not be loaded")
+                     raise(GemspecError, "The installed gemspec #{@loaded_from} of #{full_name} could not be loaded")
     end
 
     # The row Native.plan made this from, with what the setup learned since
     # (a path gem's paths from its gemspec): what the plan cache keeps.
     def to_row
-      [@name, @version_string, @platform_string, @full_name, @full_gem_path, @loaded_from, load_paths,
+      [@name, @version_string, @platform_string, full_name, @full_gem_path, @loaded_from, load_paths,
        @gemspec_dir, @gemspec_glob, @source_type, @default_gem]
     end
 
@@ -142,7 +161,7 @@ module FastBundle
     end
 
     def to_s
-      "#<FastBundle::LoadedSpec #{@full_name}>"
+      "#<FastBundle::LoadedSpec #{full_name}>"
     end
     alias inspect to_s
 

@@ -18,7 +18,8 @@ module FastBundle
         FastBundle.debug("plan not cached: #{inputs}") if FastBundle.debug?
         return
       end
-      plan = @plan.merge("specs" => @specs.map(&:to_row), "groups" => @plan["groups"].map(&:to_s),
+      plan = @plan.merge("specs" => @specs.map(&:to_row), "preactivated" => @plan["preactivated"].each_slice(11).to_a,
+                         "groups" => @plan["groups"].map(&:to_s),
                          "warnings" => definition.warnings, "ruby" => GemfileCache.dump_definition(definition))
       status = Native.store_plan(@boot_request, inputs, plan)
       FastBundle.debug("plan #{status}") if FastBundle.debug?
@@ -44,7 +45,7 @@ module FastBundle
         timer&.lap("Gemfile evaluated")
         @plan = Native.plan(request(groups))
         timer&.lap("planned")
-        @specs = @plan["specs"].map { |row| LoadedSpec.new(*row) }
+        @specs = LoadedSpec.from_rows(@plan["specs"])
         ISeqCache.require_files(File.join(__dir__, "running_spec.rb"))
         running = RunningSpec.for(definition) and @specs << running
         @specs.each { |s| evaluate_gemspec(s) if s.gemspec_dir }

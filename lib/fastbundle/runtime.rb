@@ -53,7 +53,7 @@ module FastBundle
         timer&.lap("plan cache hit")
         warnings = @plan["warnings"]
         warnings.each { |w| $stderr.puts(w) } if !warnings.empty? && FastBundle.warn_gemfile?
-        @specs = @plan["specs"].map { |row| LoadedSpec.new(*row) }
+        @specs = LoadedSpec.from_rows(@plan["specs"])
         debug_running_spec if timer
       else
         timer&.lap("plan cache miss (#{miss})")
@@ -92,7 +92,8 @@ module FastBundle
       configure_gem_home_and_path
       clean_load_path
       @specs.each { |s| RubygemsIntegration.mark_loaded(s) }
-      load_paths = @specs.map { |s| s.load_paths.reject { |p| $LOAD_PATH.include?(p) } }.reverse.flatten
+      load_paths = []
+      @specs.reverse_each { |s| s.load_paths.each { |p| load_paths << p unless $LOAD_PATH.include?(p) } }
       RubygemsIntegration.add_to_load_path(load_paths)
       RubygemsIntegration.replace_entrypoints(@specs, File.basename(@gemfile))
       Environment.set_bundle_environment(@gemfile, @plan["bundle_path"], @plan["bundler"])
@@ -104,8 +105,7 @@ module FastBundle
     # activated before setup; mark them so Gem.loaded_specs agrees, without
     # paying to load them.
     def preactivate
-      @plan["preactivated"].each do |row|
-        spec = LoadedSpec.new(*row)
+      LoadedSpec.from_rows(@plan["preactivated"]).each do |spec|
         RubygemsIntegration.mark_loaded(spec) unless Gem.loaded_specs.key?(spec.name)
       end
     end

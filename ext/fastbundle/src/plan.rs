@@ -106,16 +106,32 @@ pub(crate) fn request_from(hash: RHash) -> Result<Request, Error> {
     })
 }
 
-/// Spec rows as runtime.rb's LoadedSpec.new takes them.
+/// The arguments of runtime.rb's LoadedSpec.new for each spec, one after
+/// the other in one flat Array (LoadedSpec.from_rows): a setup makes every
+/// object here, so there is none it does not need. Names are frozen (they
+/// become Gem.loaded_specs keys, which a Hash would otherwise copy), the
+/// platform "ruby" is one frozen String, and a full name that is
+/// name-version[-platform], as it always is, is nil (LoadedSpec builds it
+/// when asked).
 pub(crate) fn spec_rows(ruby: &Ruby, specs: &[CachedSpec]) -> Result<RArray, Error> {
-    let rows = ruby.ary_new_capa(specs.len());
+    let rows = ruby.ary_new_capa(specs.len() * ROW_FIELDS);
     let opt = |s: Option<&str>| s.map_or(ruby.qnil().as_value(), |f| ruby.str_new(f).as_value());
+    let ruby_platform = ruby.str_new("ruby");
+    ruby_platform.freeze();
     for s in specs {
-        let row: [Value; 11] = [
-            ruby.str_new(s.name).as_value(),
+        let name = ruby.str_new(s.name);
+        name.freeze();
+        let platform = if s.platform == "ruby" { ruby_platform } else { ruby.str_new(s.platform) };
+        let derived = s.full_name.strip_prefix(s.name).and_then(|rest| rest.strip_prefix('-')).is_some_and(|rest| {
+            rest.strip_prefix(s.version).is_some_and(|p| {
+                if s.platform == "ruby" { p.is_empty() } else { p.strip_prefix('-') == Some(s.platform) }
+            })
+        });
+        let row: [Value; ROW_FIELDS] = [
+            name.as_value(),
             ruby.str_new(s.version).as_value(),
-            ruby.str_new(s.platform).as_value(),
-            ruby.str_new(s.full_name).as_value(),
+            platform.as_value(),
+            if derived { ruby.qnil().as_value() } else { ruby.str_new(s.full_name).as_value() },
             ruby.str_new(s.full_gem_path).as_value(),
             opt(s.loaded_from),
             ruby.ary_from_iter(s.load_paths.iter().map(|p| ruby.str_new(p))).as_value(),
@@ -124,10 +140,15 @@ pub(crate) fn spec_rows(ruby: &Ruby, specs: &[CachedSpec]) -> Result<RArray, Err
             ruby.to_symbol(s.source).as_value(),
             s.default_gem.into_value_with(ruby),
         ];
-        rows.push(ruby.ary_new_from_values(&row))?;
+        for v in row {
+            rows.push(v)?;
+        }
     }
     Ok(rows)
 }
+
+/// Arguments of LoadedSpec.new per spec in [`spec_rows`].
+const ROW_FIELDS: usize = 11;
 
 fn planned_rows(ruby: &Ruby, specs: &[plan::PlannedSpec]) -> Result<RArray, Error> {
     spec_rows(ruby, &specs.iter().map(CachedSpec::from_planned).collect::<Vec<_>>())
