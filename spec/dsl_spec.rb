@@ -271,25 +271,31 @@ RSpec.describe FastBundle::Dsl do
                d.dependencies.map { |x| [x.inspect, x.to_s, x.to_h.inspect, x.source.inspect, x.source.to_s] }.inspect,
                d.sources.map { |s| [s.inspect, s.to_s, s.options.inspect] }.inspect]
       texts.each { |t| expect(t).not_to include(secret) }
-      expect(d.global_source.remotes).to eq(["https://user@gems.example.com/", "https://other@mirror.example.com/"])
-      expect(d.dependencies.first.source.remotes).to eq(["https://user@private.example.com/"])
-      expect(d.warnings.join).to include("git://deploy@git.example.com/secret.git")
+      expect(d.global_source.remotes).to eq(["https://***@gems.example.com/", "https://***@mirror.example.com/"])
+      expect(d.dependencies.first.source.remotes).to eq(["https://***@private.example.com/"])
+      expect(d.warnings.join).to include("git://***@git.example.com/secret.git")
     end
 
     it "never shows a password in error messages or on $stderr" do
       expect { evaluate(gemfile, warn: true) }.not_to output(/#{secret}/).to_stderr
       e = error_for(%(source "https://user:#{secret}@gems example.com"\n))
       expect(e.message).not_to include(secret)
-      expect(e.message).to include("https://user@gems example.com")
+      expect(e.message).to include("https://***@gems example.com")
       e = error_for(%(gem "a", source: "https://u:#{secret}@a.example.com"\ngem "a", source: "https://u:#{secret}@b.example.com"\n))
       expect(e.message).not_to include(secret)
-      expect(e.message).to include("https://u@b.example.com/")
+      expect(e.message).to include("https://***@b.example.com/")
     end
 
-    it "keeps oauth tokens out as Bundler does" do
+    it "keeps tokens out, also where Bundler shows them (a token as the user)" do
       d = evaluate(%(gem "x", git: "https://TOKEN123:x-oauth-basic@github.com/o/x.git"\n))
-      expect(d.dependencies.first.source.uri).to eq("https://x-oauth-basic@github.com/o/x.git")
+      expect(d.dependencies.first.source.uri).to eq("https://***@github.com/o/x.git")
       expect(d.to_h.inspect).not_to include("TOKEN123")
+      d = evaluate(%(source "https://TOKEN456@gem.fury.io/acme/"\ngem "y", git: "https://TOKEN789@github.com/o/y.git"\n))
+      expect(d.global_source.remotes).to eq(["https://***@gem.fury.io/acme/"])
+      expect([d.inspect, d.to_h.inspect, d.sources.map(&:to_s)].join).not_to include("TOKEN456", "TOKEN789")
+      # ssh user names are account names, not secrets
+      d = evaluate(%(gem "z", git: "ssh://git@github.com/o/z.git"\n))
+      expect(d.dependencies.first.source.uri).to eq("ssh://git@github.com/o/z.git")
     end
   end
 

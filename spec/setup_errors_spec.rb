@@ -541,7 +541,7 @@ RSpec.describe "setup errors: bad input and faults, against Bundler" do
       w.gemfile(%(source "http://user:secret@127.0.0.1:#{other}"\ngem "beta"\n))
       outcome = run_all(w)
       expect_failure(outcome, status: 16, error: "ProductionError",
-                              includes: ["http://user@127.0.0.1:#{port}/", "http://user@127.0.0.1:#{other}/"])
+                              includes: ["http://***@127.0.0.1:#{port}/", "http://***@127.0.0.1:#{other}/"])
       expect_no_secret(outcome)
     end
 
@@ -570,7 +570,7 @@ RSpec.describe "setup errors: bad input and faults, against Bundler" do
            2.3.15
       L
       outcome = run_all(w)
-      expect_failure(outcome, status: 11, error: "GitError", includes: ["http://user@127.0.0.1:9/gitgem.git", "gitgem"])
+      expect_failure(outcome, status: 11, error: "GitError", includes: ["http://***@127.0.0.1:9/gitgem.git", "gitgem"])
       expect_no_secret(outcome)
     end
 
@@ -578,7 +578,7 @@ RSpec.describe "setup errors: bad input and faults, against Bundler" do
       w = installed_world(%(source "http://user:secret@127.0.0.1:#{server.port}"\ngem "beta"\n))
       w.file("Gemfile.lock", w.lockfile.sub("  remote: http://user:secret@", "  remote http://user:secret@"))
       outcome = run_all(w)
-      expect_failure(outcome, status: 16, error: "ProductionError", includes: ["remote http://user@127.0.0.1"])
+      expect_failure(outcome, status: 16, error: "ProductionError", includes: ["remote http://***@127.0.0.1"])
       expect_no_secret(outcome)
     end
   end

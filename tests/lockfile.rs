@@ -129,7 +129,7 @@ fn errors_name_the_line_and_hide_credentials() {
 
     let text = "GEM\n  rem ote: https://user:secret@gems.example.com/\n";
     let msg = Lockfile::parse(text).unwrap_err().message("x.lock");
-    assert!(msg.contains("https://user@gems.example.com/") && !msg.contains("secret"), "{msg}");
+    assert!(msg.contains("https://***@gems.example.com/") && !msg.contains("secret") && !msg.contains("user@"), "{msg}");
 }
 
 #[test]

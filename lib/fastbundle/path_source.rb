@@ -96,7 +96,8 @@ module FastBundle
 
       require_relative "dsl"
       message = "There was an error while loading `#{File.basename(file)}`: #{e.message}"
-      raise GemspecError, Dsl::DSLError.new(message, file, e.backtrace, contents, e).to_s
+      raise GemspecError, Dsl::DSLError.new(message, file, e.backtrace, contents, e).to_s,
+            cause: Definition::CredentialFilter.clean_exception(e)
     end
   end
 end
