@@ -326,7 +326,8 @@ RSpec.describe FastBundle::Dsl do
       env["HOME"] = @dir
       env["XDG_CACHE_HOME"] = nil
       env["FASTBUNDLE_ISEQ_CACHE"] = nil
-      Open3.capture3(env.merge(extra_env), RbConfig.ruby, "-I#{LIB_DIR}", "-rfastbundle/dsl", "-e", code, gemfile,
+      native = extra_env.delete(:native) == false ? [] : ["-rfastbundle"] # loaded under setup
+      Open3.capture3(env.merge(extra_env), RbConfig.ruby, "-I#{LIB_DIR}", *native, "-rfastbundle/dsl", "-e", code, gemfile,
                      chdir: File.dirname(gemfile))
     end
 
@@ -556,6 +557,55 @@ RSpec.describe FastBundle::Dsl do
         fresh
       end
       expect(answers.uniq.size).to eq(worlds.size)
+    end
+
+    it "records ENV entries as digests, never their values, and needs the native extension for that" do
+      gemfile = write("Gemfile", %(source "https://rubygems.org"\ngem "a" if ENV["GEMFURY_TOKEN"]\n))
+      token = "tok-#{rand(10**12)}-secret"
+      first, _, loaded = probe(gemfile, "GEMFURY_TOKEN" => token)
+      expect(loaded).to eq(1)
+      expect(probe(gemfile, "GEMFURY_TOKEN" => token)).to eq([first, "", 0])
+      expect(probe(gemfile, "GEMFURY_TOKEN" => "#{token}2")[2]).to eq(1) # another value: evaluated again
+      records = definition_records
+      expect(records.size).to eq(1)
+      cached = Dir.glob(File.join(@dir, ".cache", "**", "*"), File::FNM_DOTMATCH).select { |f| File.file?(f) }
+      cached.each { |f| expect(File.binread(f)).not_to include(token), f }
+
+      FileUtils.rm_rf(File.join(@dir, ".cache"))
+      expect(probe(gemfile, "GEMFURY_TOKEN" => token, native: false)[2]).to eq(1)
+      expect(definition_records).to eq([])
+      expect(probe(gemfile, "GEMFURY_TOKEN" => token, native: false)[2]).to eq(1) # never answered without digests
+    end
+
+    it "writes no cache entry for a Gemfile that holds credentials, and removes an earlier one" do
+      plain = %(source "https://rubygems.org"\ngem "a"\n)
+      secret = "pw-#{rand(10**12)}"
+      holding = {
+        "a password" => %(source "https://user:#{secret}@gems.example.com"\ngem "a"\n),
+        "a token as the user" => %(source "https://#{secret}@gem.fury.io/acme/"\ngem "a"\n),
+        "a git remote" => %(gem "a", git: "https://x-access-token:#{secret}@github.com/o/a.git"\n),
+        "an interpolated userinfo" => %(t = "#{secret}"\nsource "https://u:\#{t}@gems.example.com"\ngem "a"\n),
+      }
+      holding.each do |what, content|
+        FileUtils.rm_rf(File.join(@dir, ".cache"))
+        gemfile = write("Gemfile", plain)
+        probe(gemfile)
+        expect(Dir.glob(File.join(@dir, ".cache", "fastbundle", "iseq", "*", "gemfile*"))).not_to be_empty
+        write("Gemfile", content)
+        2.times do
+          _, err, = probe(gemfile)
+          expect(err).not_to include(secret)
+        end
+        expect(Dir.glob(File.join(@dir, ".cache", "fastbundle", "iseq", "*", "gemfile*"))).to eq([]), what
+        Dir.glob(File.join(@dir, ".cache", "**", "*"), File::FNM_DOTMATCH).select { |f| File.file?(f) }.each do |f|
+          expect(File.binread(f)).not_to include(secret), "#{what}: #{f}"
+        end
+      end
+      # An ssh user name is no credential: cached as before.
+      FileUtils.rm_rf(File.join(@dir, ".cache"))
+      gemfile = write("Gemfile", %(gem "a", git: "ssh://git@github.com/o/a.git"\n))
+      probe(gemfile)
+      expect(Dir.glob(File.join(@dir, ".cache", "fastbundle", "iseq", "*", "gemfile*"))).not_to be_empty
     end
 
     it "evaluates again when the recorded Definition is damaged or was made by other code" do

@@ -4,8 +4,10 @@
 //! `cargo test` alone, fuzzed, and (later) cached: the magnus binding in
 //! `ext/fastbundle` converts one request in and one answer out.
 
+pub mod digest;
 pub mod frozen;
 pub mod gem_dirs;
+pub mod input_file;
 pub mod lockfile;
 pub mod manpath;
 pub mod parallel;

@@ -135,6 +135,9 @@ pub enum PlanError {
     /// A spec file in the gem dirs that RubyGems cannot read: it raises on
     /// every lookup, and Bundler exits 1 with an error report.
     UnreadableSpec { path: String, reason: String },
+    /// A spec file of a locked gem whose stub header would put a path
+    /// outside its gem directory on the load path (gem_dirs::refusal).
+    RefusedSpec { path: String, reason: String },
     /// Any of the above, after lines of the lockfile had to be passed over.
     AfterSkippedLines { error: Box<PlanError>, lockfile: String, skipped: Vec<LockfileError> },
 }
@@ -154,7 +157,7 @@ impl PlanError {
             PlanError::GitNotCheckedOut { .. } => "GitError",
             PlanError::PathMissing { .. } => "PathError",
             PlanError::BrokenInstall { .. } => "GemNotFound",
-            PlanError::UnreadableSpec { .. } => "UnreadableGemspec",
+            PlanError::UnreadableSpec { .. } | PlanError::RefusedSpec { .. } => "UnreadableGemspec",
             PlanError::AfterSkippedLines { error, .. } => error.class_name(),
         }
     }
@@ -207,6 +210,11 @@ impl PlanError {
                 msg.push_str("Restore it from version control, or fix those lines and run `bundle install`.");
                 msg
             }
+            PlanError::RefusedSpec { path, reason } => format!(
+                "The installed gemspec {path} {reason}.\n\
+                 RubyGems never installs such a gem, and fastbundle puts nothing of it on the load path. \
+                 Remove that file, or reinstall the gem (`bundle install`)."
+            ),
             PlanError::UnreadableSpec { path, reason } => format!(
                 "RubyGems cannot read the installed gemspec {path}: {reason}.\n\
                  Bundler and RubyGems stop on it too. Remove or repair that file (reinstalling its gem rewrites it)."
@@ -279,7 +287,7 @@ pub fn plan(req: &Request) -> Result<Plan, PlanError> {
 
 /// [`plan`], reusing what [`prefetch`] gathered when it still applies.
 pub fn plan_with(req: &Request, prefetched: Option<Prefetched>) -> Result<Plan, PlanError> {
-    let bytes = match std::fs::read(&req.lockfile) {
+    let bytes = match crate::input_file::read_regular(Path::new(&req.lockfile), crate::input_file::MAX_LOCKFILE) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return Err(PlanError::LockfileMissing { gemfile: req.gemfile.clone(), lockfile: req.lockfile.clone() })
@@ -395,8 +403,14 @@ fn plan_locked(req: &Request, lock: &Lockfile, prefetched: Option<Prefetched>) -
     // unreadable one stops the boot whichever gem it belongs to; fastbundle
     // reads only the spec files that can hold a locked gem.)
     if let Some(e) = index.errors.iter().find(|e| {
-        matches!(e.kind, ScanErrorKind::UnreadableSpec(_) | ScanErrorKind::InvalidUtf8 | ScanErrorKind::BrokenStub)
+        matches!(
+            e.kind,
+            ScanErrorKind::UnreadableSpec(_) | ScanErrorKind::InvalidUtf8 | ScanErrorKind::BrokenStub | ScanErrorKind::Refused(_)
+        )
     }) {
+        if let ScanErrorKind::Refused(why) = &e.kind {
+            return Err(PlanError::RefusedSpec { path: e.path.clone(), reason: why.clone() });
+        }
         let reason = match &e.kind {
             ScanErrorKind::UnreadableSpec(why) => why.split(" (os error").next().unwrap_or(why).to_string(),
             ScanErrorKind::InvalidUtf8 => "its stub header is not valid UTF-8".to_string(),
@@ -608,7 +622,7 @@ impl Prefetched {
 /// plan then reports the problem itself.
 pub fn prefetch(env: Request) -> Option<Prefetched> {
     let settings = Settings::load(Path::new(&env.root), &env.settings_env);
-    let bytes = std::fs::read(&env.lockfile).ok()?;
+    let bytes = crate::input_file::read_regular(Path::new(&env.lockfile), crate::input_file::MAX_LOCKFILE).ok()?;
     let (lock, _) = Lockfile::parse_bytes_lenient(&bytes).ok()?;
     let InstallDirs { use_system_gems, gem_dirs, .. } = install_dirs(&env, &settings);
     let mut names: HashSet<&str> = lock.specs.iter().map(|s| lock.str(s.name)).collect();

@@ -125,7 +125,11 @@ impl Settings {
         };
         let ignore = env.var("BUNDLE_IGNORE_CONFIG").is_some();
         let read = |f: &Option<PathBuf>| match f {
-            Some(f) if !ignore => std::fs::read(f).map(|b| parse_config(&String::from_utf8_lossy(&b))).unwrap_or_default(),
+            // Unreadable (or not a regular file: a FIFO would hang the boot,
+            // as it hangs Bundler) is no settings, as for a missing file.
+            Some(f) if !ignore => crate::input_file::read_regular(f, crate::input_file::MAX_CONFIG)
+                .map(|b| parse_config(&String::from_utf8_lossy(&b)))
+                .unwrap_or_default(),
             _ => Vec::new(),
         };
         Settings {

@@ -36,12 +36,19 @@ module FastBundle
   #    without loading the recorder. Sources keep process-local fingerprints of
   #    their credentials (CredentialFilter.digest); recorded, they still tell
   #    the sources of one Definition apart, which is all they are used for.
+  #    The ENV entries are recorded as SHA-256 digests (#fingerprint), never
+  #    as values: they may be tokens (`ENV["GEMFURY_TOKEN"]`).
+  #
+  # No copy of a credential is written: a Gemfile whose text may hold one
+  # (CredentialFilter.holds_credentials?: a URL with a userinfo) is neither
+  # compiled into the cache nor recorded, and entries left for it by an
+  # earlier fastbundle are removed.
   #
   # This file reads entries on every boot; gemfile_cache_writer.rb, loaded
   # on a miss, compiles, checks and writes them.
   module GemfileCache
     MAGIC = "FBGF3"
-    DEFINITION_MAGIC = "FBDF1"
+    DEFINITION_MAGIC = "FBDF2"
     WRITER = File.join(__dir__, "gemfile_cache_writer.rb")
     # The code a recorded Definition depends on: a change to any of these
     # files (a new fastbundle, a fix) makes every recorded Definition stale.
@@ -61,6 +68,8 @@ module FastBundle
         return nil unless dir
 
         entry = entry_path(dir, path)
+        return forget(entry) if Definition::CredentialFilter.holds_credentials?(contents)
+
         data = begin
           File.binread(entry)
         rescue SystemCallError
@@ -102,6 +111,26 @@ module FastBundle
         [RubyVM::InstructionSequence.load_from_binary(data.byteslice(code_at, data.bytesize - code_at)).eval, recording]
       end
 
+      # Removes what an earlier fastbundle may have cached for a Gemfile that
+      # holds credentials; nil.
+      def forget(entry)
+        [entry, "#{entry}.definition"].each do |f|
+          File.unlink(f)
+        rescue SystemCallError
+          nil
+        end
+        nil
+      end
+
+      # The SHA-256 of an ENV value (nil for nil), or false when the native
+      # extension is not loaded (the recorder alone needs none): then no
+      # record that depends on ENV is written or read.
+      def fingerprint(value)
+        return false unless defined?(Native.sha256)
+
+        value && Native.sha256(value)
+      end
+
       def entry_path(dir, path)
         File.join(dir, "gemfile#{path.tr("/\\:", "%%%")}")
       end
@@ -115,6 +144,7 @@ module FastBundle
 
         dir = ISeqCache.directory
         return nil unless dir
+        return forget(entry_path(dir, path)) if Definition::CredentialFilter.holds_credentials?(contents)
 
         data = begin
           File.binread("#{entry_path(dir, path)}.definition")
@@ -152,7 +182,7 @@ module FastBundle
 
       # Entry layout: "<definition_key> <name size> <source size> <ruby?>
       # <env size>\n", the name and source, the ENV entries it depends on
-      # (Marshal data: [[name, value or nil]...], env size bytes), then
+      # (Marshal data: [[name, #fingerprint of the value]...], env size bytes), then
       # Marshal data (see Writer.store_definition):
       # [values, indexes of frozen values, dependency rows, sources,
       #  ruby_version, optional_groups, plugins, gemfiles, input_files,
@@ -172,8 +202,8 @@ module FastBundle
         marshal_at = env_at + env_size.to_i
         return nil unless data.byteslice(name_at, name_size.to_i).force_encoding(path.encoding) == path &&
                           data.byteslice(source_at, size.to_i).force_encoding(contents.encoding) == contents
-        return nil unless env_size == "0" ||
-                          Marshal.load(data.byteslice(env_at, env_size.to_i)).all? { |name, value| ENV[name] == value }
+        return nil unless env_size == "0" || (defined?(Native.sha256) &&
+                          Marshal.load(data.byteslice(env_at, env_size.to_i)).all? { |name, digest| fingerprint(ENV[name]) == digest })
 
         ISeqCache.require_files(File.join(__dir__, "ruby_version.rb")) if ruby == "1" && !defined?(RubyVersion)
         values, frozen, rows, sources, ruby_version, optional_groups, plugins, gemfiles, input_files, warnings =

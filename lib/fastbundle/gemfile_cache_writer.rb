@@ -62,8 +62,14 @@ module FastBundle
       end
 
       # Writes the record GemfileCache.load_definition reads; `env_names`
-      # (see #recording_env) are recorded with their current values.
+      # (see #recording_env) are recorded with digests of their current
+      # values. Nothing is written for a Gemfile that holds credentials.
       def store_definition(entry, path, contents, definition, env_names)
+        return if Definition::CredentialFilter.holds_credentials?(contents)
+
+        env = env_names.map { |n| [n, GemfileCache.fingerprint(ENV[n])] }
+        return if env.any? { |_, digest| digest == false } # no native extension: no digests
+
         values = []
         frozen = []
         by_content = {} # frozen Strings and Arrays: one copy of each
@@ -79,7 +85,7 @@ module FastBundle
             end)
           end
         end
-        env = env_names.empty? ? "" : Marshal.dump(env_names.map { |n| [n, ENV[n]] })
+        env = env.empty? ? "" : Marshal.dump(env)
         data = Marshal.dump([values, frozen, rows, definition.sources, definition.ruby_version,
                              definition.optional_groups, definition.plugins, definition.gemfiles,
                              definition.input_files, definition.warnings])

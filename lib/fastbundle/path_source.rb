@@ -81,6 +81,9 @@ module FastBundle
     # Bundler.load_gemspec: Ruby (or YAML) evaluated from the gemspec's
     # directory; nil unless it makes a Gem::Specification.
     def load_gemspec(file)
+      # A FIFO would block File.read forever (as it blocks Bundler's boot).
+      raise IOError, "it is #{File.ftype(file)}, not a regular file" unless File.file?(file) || File.directory?(file)
+
       contents = File.read(file)
       spec = if contents.start_with?("---")
         Gem::Specification.from_yaml(contents)

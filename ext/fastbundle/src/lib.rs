@@ -73,6 +73,13 @@ fn panic_for_test(message: String) -> Result<(), Error> {
     guard(&ruby, || panic!("{message}"))
 }
 
+/// `Native.sha256(string)`: hex digest, for fingerprints of values that must
+/// not be written down (GemfileCache keys records on ENV values this way).
+fn sha256(text: magnus::RString) -> String {
+    // SAFETY: the bytes are read before Ruby runs again.
+    fastbundle_core::digest::sha256_hex(unsafe { text.as_slice() })
+}
+
 #[magnus::init]
 fn init(ruby: &Ruby) -> Result<(), Error> {
     // Keep panics quiet (they are reported as InternalError) unless debugging.
@@ -92,6 +99,7 @@ fn init(ruby: &Ruby) -> Result<(), Error> {
     let fastbundle = ruby.get_inner(&FASTBUNDLE);
     let native = fastbundle.define_module("Native")?;
     native.define_singleton_method("__panic_for_test", function!(panic_for_test, 1))?;
+    native.define_singleton_method("sha256", function!(sha256, 1))?;
     lockfile::init(ruby, fastbundle)?;
     plan::init(ruby, native)?;
     settings::init(ruby, native)?;
