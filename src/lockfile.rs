@@ -221,6 +221,12 @@ impl LockfileError {
         }
     }
 
+    /// Whether a setup refused a spec name or platform RubyGems never
+    /// installs (a lenient parse only; Bundler's parser reads them).
+    pub fn is_invalid_name(&self) -> bool {
+        matches!(&self.kind, LockfileErrorKind::Syntax { expected, .. } if [EXPECTED_GEM_NAME, EXPECTED_PLATFORM].contains(expected))
+    }
+
     /// Whether Bundler's parser passes over the line (so a lenient parse may).
     pub fn bundler_skips_line(&self) -> bool {
         match &self.kind {
