@@ -744,22 +744,41 @@ fn sort_specs(specs: &mut Vec<PlannedSpec>, lock: &Lockfile, chosen: &[usize]) {
     if let Some(&rake) = by_name.get("rake").and_then(|v| v.first()) {
         order.push(rake);
     }
+    // Depth-first, each node's dependencies in name order, a node after
+    // them; iterative (a frame per node): a recursive walk overflows the
+    // stack on a deep chain, a crash that no panic guard catches. A node
+    // met again while its walk is open is a cycle (Bundler raises; a
+    // lockfile written by Bundler has none): it is passed over.
     let mut state = vec![0u8; specs.len()]; // 0 new, 1 visiting, 2 done
-    fn visit(n: usize, deps: &[Vec<&str>], by_name: &HashMap<&str, Vec<usize>>, state: &mut [u8], order: &mut Vec<usize>) {
-        if state[n] != 0 {
-            return; // done, or a cycle (Bundler raises; lockfiles never have one)
+    let mut stack: Vec<(usize, usize, usize)> = Vec::new(); // (node, dependency, candidate)
+    for &root in &nodes {
+        if state[root] != 0 {
+            continue;
         }
-        state[n] = 1;
-        for d in &deps[n] {
-            for &c in by_name.get(d).map(Vec::as_slice).unwrap_or(&[]) {
-                visit(c, deps, by_name, state, order);
+        state[root] = 1;
+        stack.push((root, 0, 0));
+        while let Some(top) = stack.last_mut() {
+            let (n, d, c) = *top;
+            let Some(dep) = deps[n].get(d) else {
+                state[n] = 2;
+                order.push(n);
+                stack.pop();
+                continue;
+            };
+            match by_name.get(dep).and_then(|cands| cands.get(c)) {
+                Some(&child) => {
+                    top.2 += 1;
+                    if state[child] == 0 {
+                        state[child] = 1;
+                        stack.push((child, 0, 0));
+                    }
+                }
+                None => {
+                    top.1 += 1;
+                    top.2 = 0;
+                }
             }
         }
-        state[n] = 2;
-        order.push(n);
-    }
-    for &n in &nodes {
-        visit(n, &deps, &by_name, &mut state, &mut order);
     }
     let mut seen = vec![false; specs.len()];
     order.retain(|&i| !std::mem::replace(&mut seen[i], true));
@@ -769,8 +788,61 @@ fn sort_specs(specs: &mut Vec<PlannedSpec>, lock: &Lockfile, chosen: &[usize]) {
 
 #[cfg(test)]
 mod tests {
-    use super::{expand_path, git_checkout_name};
+    use super::{expand_path, git_checkout_name, sort_specs, PlannedSpec};
+    use crate::lockfile::{Lockfile, SourceKind};
     use std::path::Path;
+
+    fn planned(lock: &Lockfile) -> (Vec<PlannedSpec>, Vec<usize>) {
+        let specs = lock
+            .specs
+            .iter()
+            .map(|s| PlannedSpec {
+                name: lock.str(s.name).to_string(),
+                version: lock.str(s.version).to_string(),
+                platform: "ruby".into(),
+                full_name: lock.full_name(s),
+                full_gem_path: String::new(),
+                loaded_from: None,
+                load_paths: Vec::new(),
+                gemspec_dir: None,
+                gemspec_glob: None,
+                source: SourceKind::Gem,
+                default_gem: false,
+            })
+            .collect();
+        (specs, (0..lock.specs.len()).collect())
+    }
+
+    #[test]
+    fn sorts_a_dependency_chain_deeper_than_any_stack() {
+        // g000000 -> g000001 -> ... : a recursive sort overflows the stack
+        // (a crash no panic guard catches) long before this depth.
+        let depth = 300_000;
+        let mut text = String::from("GEM\n  specs:\n");
+        for i in 0..depth {
+            text.push_str(&format!("    g{i:06} (1.0)\n"));
+            if i + 1 < depth {
+                text.push_str(&format!("      g{:06}\n", i + 1));
+            }
+        }
+        let lock = Lockfile::parse(&text).unwrap();
+        let (mut specs, chosen) = planned(&lock);
+        sort_specs(&mut specs, &lock, &chosen);
+        assert_eq!(specs.len(), depth);
+        assert_eq!(specs[0].name, format!("g{:06}", depth - 1)); // dependencies first
+        assert_eq!(specs[depth - 1].name, "g000000");
+    }
+
+    #[test]
+    fn sorts_cycles_and_self_dependencies_without_looping() {
+        let text = "GEM\n  specs:\n    a (1.0)\n      b\n    b (1.0)\n      c\n    c (1.0)\n      a\n      c\n    rake (13.0)\n      rake\n";
+        let lock = Lockfile::parse(text).unwrap();
+        let (mut specs, chosen) = planned(&lock);
+        sort_specs(&mut specs, &lock, &chosen);
+        let names: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
+        // rake first; then a's depth-first order: c (reached through b) before b before a.
+        assert_eq!(names, ["rake", "c", "b", "a"]);
+    }
 
     #[test]
     fn expand_path_is_ruby_file_expand_path() {
