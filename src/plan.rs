@@ -298,6 +298,9 @@ pub fn plan_with(req: &Request, prefetched: Option<Prefetched>) -> Result<Plan, 
     // gets Bundler's status), and named if the plan then fails.
     let (lock, skipped) = Lockfile::parse_bytes_lenient(&bytes)
         .map_err(|error| PlanError::Lockfile { path: req.lockfile.clone(), error })?;
+    // The prefetch read the lockfile earlier; if it has been replaced since,
+    // what it gathered is for other gems.
+    let prefetched = prefetched.filter(|p| p.lockfile == bytes);
     plan_locked(req, &lock, prefetched).map_err(|error| {
         if skipped.is_empty() {
             error
@@ -598,6 +601,8 @@ pub struct Prefetched {
     bundler: Option<(String, String)>,
     /// Load path entry -> whether `Runtime#setup_manpath` would add its man dir.
     pub man_dirs: HashMap<String, Option<String>>,
+    /// The lockfile as the prefetch read it.
+    lockfile: Vec<u8>,
 }
 
 impl Prefetched {
@@ -632,7 +637,7 @@ pub fn prefetch(env: Request) -> Option<Prefetched> {
     let paths: Vec<&str> =
         index.specs.iter().filter(|s| !s.default_gem).flat_map(|s| s.require_paths.iter().map(String::as_str)).collect();
     let man_dirs = crate::manpath::man_dir_of_each(&paths);
-    Some(Prefetched { env, gem_dirs, index, bundler, man_dirs })
+    Some(Prefetched { env, gem_dirs, index, bundler, man_dirs, lockfile: bytes })
 }
 
 /// A default gem as `require` activates it: the full spec, whose base dir is
