@@ -135,6 +135,9 @@ pub enum PlanError {
     /// A spec file in the gem dirs that RubyGems cannot read: it raises on
     /// every lookup, and Bundler exits 1 with an error report.
     UnreadableSpec { path: String, reason: String },
+    /// Locked gems that depend on each other (Bundler's
+    /// CyclicDependencyError): the cycle, its first gem repeated at the end.
+    CyclicDependency { lockfile: String, cycle: Vec<String> },
     /// A spec file of a locked gem whose stub header would put a path
     /// outside its gem directory on the load path (gem_dirs::refusal).
     RefusedSpec { path: String, reason: String },
@@ -158,6 +161,7 @@ impl PlanError {
             PlanError::PathMissing { .. } => "PathError",
             PlanError::BrokenInstall { .. } => "GemNotFound",
             PlanError::UnreadableSpec { .. } | PlanError::RefusedSpec { .. } => "UnreadableGemspec",
+            PlanError::CyclicDependency { .. } => "CyclicDependencyError",
             PlanError::AfterSkippedLines { error, .. } => error.class_name(),
         }
     }
@@ -210,6 +214,14 @@ impl PlanError {
                 msg.push_str("Restore it from version control, or fix those lines and run `bundle install`.");
                 msg
             }
+            PlanError::CyclicDependency { lockfile, cycle } => format!(
+                "Your bundle requires gems that depend on each other, creating an infinite loop: {} ({}).\n\
+                 Please remove either gem '{}' or gem '{}' and try again.",
+                cycle.join(" -> "),
+                file_name(lockfile),
+                cycle[cycle.len().saturating_sub(2)],
+                cycle[0]
+            ),
             PlanError::RefusedSpec { path, reason } => format!(
                 "The installed gemspec {path} {reason}.\n\
                  RubyGems never installs such a gem, and fastbundle puts nothing of it on the load path. \
@@ -534,7 +546,8 @@ fn plan_locked(req: &Request, lock: &Lockfile, prefetched: Option<Prefetched>) -
         return Err(PlanError::GemNotFound(not_installed));
     }
 
-    sort_specs(&mut specs, &lock, &chosen);
+    sort_specs(&mut specs, lock, &chosen)
+        .map_err(|cycle| PlanError::CyclicDependency { lockfile: req.lockfile.clone(), cycle })?;
     let preactivated = if pathname_locked {
         Vec::new()
     } else {
@@ -730,7 +743,10 @@ pub fn expand_path(path: &str, base: &Path, home: Option<&Path>) -> String {
 
 /// `SpecSet#sorted`: rake first, then a depth-first topological sort over
 /// specs in name order, each spec's dependencies visited in name order.
-fn sort_specs(specs: &mut Vec<PlannedSpec>, lock: &Lockfile, chosen: &[usize]) {
+/// Gems that depend on each other (a cycle of two or more; a gem depending
+/// on itself is fine, as for Bundler's TSort) are an error naming the
+/// cycle, as in Bundler.
+fn sort_specs(specs: &mut Vec<PlannedSpec>, lock: &Lockfile, chosen: &[usize]) -> Result<(), Vec<String>> {
     let deps: Vec<Vec<&str>> = chosen
         .iter()
         .map(|&i| {
@@ -752,8 +768,7 @@ fn sort_specs(specs: &mut Vec<PlannedSpec>, lock: &Lockfile, chosen: &[usize]) {
     // Depth-first, each node's dependencies in name order, a node after
     // them; iterative (a frame per node): a recursive walk overflows the
     // stack on a deep chain, a crash that no panic guard catches. A node
-    // met again while its walk is open is a cycle (Bundler raises; a
-    // lockfile written by Bundler has none): it is passed over.
+    // met again while its walk is open closes a cycle.
     let mut state = vec![0u8; specs.len()]; // 0 new, 1 visiting, 2 done
     let mut stack: Vec<(usize, usize, usize)> = Vec::new(); // (node, dependency, candidate)
     for &root in &nodes {
@@ -773,6 +788,12 @@ fn sort_specs(specs: &mut Vec<PlannedSpec>, lock: &Lockfile, chosen: &[usize]) {
             match by_name.get(dep).and_then(|cands| cands.get(c)) {
                 Some(&child) => {
                     top.2 += 1;
+                    if state[child] == 1 && child != n {
+                        let from = stack.iter().position(|&(m, _, _)| m == child).unwrap_or(0);
+                        let mut cycle: Vec<String> = stack[from..].iter().map(|&(m, _, _)| specs[m].name.clone()).collect();
+                        cycle.push(specs[child].name.clone());
+                        return Err(cycle);
+                    }
                     if state[child] == 0 {
                         state[child] = 1;
                         stack.push((child, 0, 0));
@@ -789,6 +810,7 @@ fn sort_specs(specs: &mut Vec<PlannedSpec>, lock: &Lockfile, chosen: &[usize]) {
     order.retain(|&i| !std::mem::replace(&mut seen[i], true));
     let mut taken: Vec<Option<PlannedSpec>> = specs.drain(..).map(Some).collect();
     specs.extend(order.into_iter().filter_map(|i| taken[i].take()));
+    Ok(())
 }
 
 #[cfg(test)]
@@ -832,18 +854,23 @@ mod tests {
         }
         let lock = Lockfile::parse(&text).unwrap();
         let (mut specs, chosen) = planned(&lock);
-        sort_specs(&mut specs, &lock, &chosen);
+        sort_specs(&mut specs, &lock, &chosen).unwrap();
         assert_eq!(specs.len(), depth);
         assert_eq!(specs[0].name, format!("g{:06}", depth - 1)); // dependencies first
         assert_eq!(specs[depth - 1].name, "g000000");
     }
 
     #[test]
-    fn sorts_cycles_and_self_dependencies_without_looping() {
+    fn a_cycle_is_an_error_naming_it_a_self_dependency_is_not() {
         let text = "GEM\n  specs:\n    a (1.0)\n      b\n    b (1.0)\n      c\n    c (1.0)\n      a\n      c\n    rake (13.0)\n      rake\n";
         let lock = Lockfile::parse(text).unwrap();
         let (mut specs, chosen) = planned(&lock);
-        sort_specs(&mut specs, &lock, &chosen);
+        assert_eq!(sort_specs(&mut specs, &lock, &chosen), Err(vec!["a".into(), "b".into(), "c".into(), "a".into()]));
+
+        let text = "GEM\n  specs:\n    a (1.0)\n      b\n    b (1.0)\n      c\n    c (1.0)\n      c\n    rake (13.0)\n      rake\n";
+        let lock = Lockfile::parse(text).unwrap();
+        let (mut specs, chosen) = planned(&lock);
+        sort_specs(&mut specs, &lock, &chosen).unwrap();
         let names: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
         // rake first; then a's depth-first order: c (reached through b) before b before a.
         assert_eq!(names, ["rake", "c", "b", "a"]);
