@@ -332,7 +332,15 @@ fn plan_locked(req: &Request, lock: &Lockfile, prefetched: Option<Prefetched>) -
     let local = Platform::parse(&req.platform);
     let platforms: Vec<&str> = lock.platforms.iter().map(|&p| lock.str(p)).collect();
     if !platform::lockfile_supports(&platforms, &local, force_ruby) {
-        return Err(PlanError::PlatformUnsupported(platform::unsupported_platform_message(&platforms, &local, force_ruby)));
+        let mut message = platform::unsupported_platform_message(&platforms, &local, force_ruby);
+        if platforms.is_empty() {
+            // Most often a lockfile read while `bundle install` rewrites it.
+            message.push_str(&format!(
+                "\n{} lists no platforms at all: it is empty, or was cut short while being written.",
+                file_name(&req.lockfile)
+            ));
+        }
+        return Err(PlanError::PlatformUnsupported(message));
     }
     frozen::check(&req.dependencies, &req.sources, lock, root).map_err(|mismatch| PlanError::GemfileChanged {
         gemfile: req.gemfile.clone(),
