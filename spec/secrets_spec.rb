@@ -14,8 +14,9 @@ require "spec_helper"
 # Real Bundler 2.3.15 runs the same probes in the same worlds; what it
 # shows is tallied (printed), not asserted: it is the comparison for
 # docs/robustness.md.
+SECRETS_PROBE = File.join(ROOT_DIR, "spec/scripts/secrets_probe.rb")
+
 RSpec.describe "credentials: planted everywhere at once, never printed or written" do
-  PROBE = File.join(ROOT_DIR, "spec/scripts/secrets_probe.rb")
 
   before(:all) do
     @seed = Integer(ENV.fetch("SEED", Random.new_seed % (2**31)))
@@ -120,12 +121,12 @@ RSpec.describe "credentials: planted everywhere at once, never printed or writte
     [world_a, world_b].each do |w|
       expect(w.lockfile).to include(w.equal?(world_a) ? secret[:gemfile_password] : secret[:env_token_in_gemfile])
       2.times do |i|
-        output, status = ours(w, "-rfastbundle/setup", PROBE, extra_env: { "SETUP_WITH" => "fastbundle", "FASTBUNDLE_DEBUG" => "1" })
+        output, status = ours(w, "-rfastbundle/setup", SECRETS_PROBE, extra_env: { "SETUP_WITH" => "fastbundle", "FASTBUNDLE_DEBUG" => "1" })
         expect(status).to be_success, output
         expect(output).to include("***@127.0.0.1") # the sources were shown, redacted
         expect_no_secret(output, "boot #{i + 1} in #{w.dir}")
       end
-      theirs("boot", w, "-rbundler/setup", PROBE, "SETUP_WITH" => "bundler")
+      theirs("boot", w, "-rbundler/setup", SECRETS_PROBE, "SETUP_WITH" => "bundler")
     end
     # World A's Gemfile holds credentials: nothing of it is cached.
     expect(Dir[File.join(world_a.home, ".cache/fastbundle/iseq/*/gemfile*")]).to eq([])
