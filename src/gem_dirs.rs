@@ -464,6 +464,13 @@ fn read_stub(buf: &mut Vec<u8>, path: &str, entry_type: EntryType) -> Result<Opt
             break;
         }
     }
+    parse_stub(buf)
+}
+
+/// The stub header in the first bytes of a spec file (at least its first
+/// three lines, or all of it): `None` when there is none (RubyGems then
+/// evaluates the file), an error where RubyGems raises.
+pub fn parse_stub(buf: &[u8]) -> Result<Option<Stub>, ScanErrorKind> {
     let Some(end1) = memchr(buf, b'\n') else { return Ok(None) };
     let rest = &buf[end1 + 1..];
     let (line2, after2) = split_line(rest);
@@ -492,12 +499,16 @@ fn read_stub(buf: &mut Vec<u8>, path: &str, entry_type: EntryType) -> Result<Opt
     }))
 }
 
-struct Stub {
-    name: String,
-    version: Option<String>,
-    platform: String,
-    require_paths: String,
-    extensions: bool,
+/// `Gem::StubSpecification::StubLine`, as written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stub {
+    pub name: String,
+    /// `None`: the line had no version field.
+    pub version: Option<String>,
+    pub platform: String,
+    /// NUL-separated.
+    pub require_paths: String,
+    pub extensions: bool,
 }
 
 /// Whether a spec file named `<stem>.gemspec` can hold a gem of one of
