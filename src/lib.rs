@@ -6,6 +6,8 @@
 
 pub mod digest;
 pub mod frozen;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod gem_dirs;
 pub mod input_file;
 pub mod lockfile;
