@@ -26,6 +26,8 @@ fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
 /// Runs `check` on every file of the target's seeds and regressions and of
 /// `extra` dirs; returns how many.
 fn run(target: &str, extra: &[&str], check: fn(&[u8])) -> usize {
+    // Under Miri (about a thousand times slower) the committed inputs only.
+    let extra = if cfg!(miri) { &[] } else { extra };
     let mut files = Vec::new();
     for dir in [format!("fuzz/seeds/{target}"), format!("fuzz/regressions/{target}")].iter().map(String::as_str).chain(extra.iter().copied()) {
         files_under(&Path::new(ROOT).join(dir), &mut files);
@@ -41,12 +43,12 @@ fn run(target: &str, extra: &[&str], check: fn(&[u8])) -> usize {
 
 #[test]
 fn lockfile() {
-    assert!(run("lockfile", &["spec/fixtures/lockfiles"], fuzzing::lockfile) >= 15);
+    assert!(run("lockfile", &["spec/fixtures/lockfiles"], fuzzing::lockfile) >= if cfg!(miri) { 3 } else { 15 });
 }
 
 #[test]
 fn stub_header() {
-    assert!(run("stub_header", &["tests/data/gem_dirs"], fuzzing::stub_header) >= 10);
+    assert!(run("stub_header", &["tests/data/gem_dirs"], fuzzing::stub_header) >= if cfg!(miri) { 3 } else { 10 });
 }
 
 #[test]
