@@ -53,7 +53,9 @@ RSpec.describe "hostile lockfiles and gem dirs, against Bundler" do
 
     width = @tally.map { |row| row[0].size }.max
     puts "\nhostile inputs (#{@tally.size} cases): Bundler 2.3.15 | fastbundle"
-    @tally.each { |what, theirs, ours| puts "  #{what.ljust(width)}  #{theirs} | #{ours}" }
+    @tally.each do |what, theirs, ours|
+      puts "  #{what.ljust(width)}  #{theirs.to_s[0, 90]} (#{theirs.seconds}s) | #{ours.to_s[0, 90]} (#{ours.seconds}s)"
+    end
     bad = @tally.count { |_, theirs, ours| %i[crash hang steered].include?(theirs.kind) && !%i[crash hang steered].include?(ours.kind) }
     puts "Bundler crashes, hangs or is steered outside the gem dirs on #{bad} of #{@tally.size}; fastbundle on 0."
   end
@@ -100,7 +102,12 @@ RSpec.describe "hostile lockfiles and gem dirs, against Bundler" do
     roots.any? { |r| path == r || path.start_with?("#{r}/") }
   end
 
+  def markers(world)
+    Dir[File.join(outside(world), "EVALUATED")] + Dir[File.join(world.dir, "PWNED*")]
+  end
+
   def run_tool(world, tool, timeout)
+    FileUtils.rm_f(markers(world)) # what the other tool's run left is not this one's
     cmd = ["prlimit", "--as=#{HostileInputs::MEMORY_CAP}", "--", World::RUBY_BIN]
     cmd += tool == :bundler ? ["-e", HostileInputs::BUNDLER_SETUP] : ["-rfastbundle/setup", HostileInputs::PROBE]
     env = world.env("BUNDLE_FROZEN" => "true", "RUBYLIB" => tool == :fastbundle ? LIB_DIR : nil)
@@ -116,7 +123,7 @@ RSpec.describe "hostile lockfiles and gem dirs, against Bundler" do
 
   def classify(world, tool, out, err, status, seconds)
     text = out + err
-    markers = Dir[File.join(outside(world), "EVALUATED")] + Dir[File.join(world.dir, "PWNED*")]
+    markers = markers(world)
     outcome = ->(kind, **rest) { HostileInputs::Outcome.new(kind: kind, seconds: seconds.round(1), output: text, **rest) }
     return outcome.call(:crash, detail: "killed by signal #{status.termsig}") if status.signaled?
     return outcome.call(:steered, detail: "ran code planted outside: #{markers.join(", ")}") if markers.any?
