@@ -119,7 +119,7 @@ Dir.mktmpdir("fastbundle-dsl-bench") do |dir|
   env["BUNDLE_GEMFILE"] = gemfile
   env["HOME"] = dir
   cache_dir = File.join(dir, "iseq-cache")
-  env["FASTBUNDLE_ISEQ_CACHE"] = cache_dir
+  env["FASTBUNDLE_CACHE_DIR"] = cache_dir
   forget_gemfile = -> { Dir.glob(File.join(cache_dir, "*", "gemfile*%Gemfile{,.definition}")).each { |f| File.unlink(f) } }
 
   commands = {
@@ -186,7 +186,7 @@ Dir.mktmpdir("fastbundle-dsl-bench") do |dir|
 
   # In-process: evaluation only, both libraries already loaded.
   $LOAD_PATH.unshift(File.join(ROOT, "lib"))
-  ENV["FASTBUNDLE_ISEQ_CACHE"] = cache_dir
+  ENV["FASTBUNDLE_CACHE_DIR"] = cache_dir
   require "fastbundle/dsl"
   ENV["BUNDLE_GEMFILE"] = gemfile
   require "bundler"

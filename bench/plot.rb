@@ -3,9 +3,11 @@
 # Turns bench/setup_bench.rb's JSON into an SVG line chart of setup overhead
 # (median ms over `ruby -e1`) vs number of gems N, one line per runtime:
 #
-#   ruby bench/plot.rb [--linear] [tmp/bench-results/setup.json] [docs/setup-bench.svg]
+#   ruby bench/plot.rb [--linear] [--instructions] [tmp/bench-results/setup.json] [docs/setup-bench.svg]
 #
-# Log-log axes by default (--linear for linear ones).
+# Log-log axes by default (--linear for linear ones). --instructions plots
+# callgrind's instruction counts (setup_bench.rb --instructions) instead of
+# wall time. Only the plain worlds (no engines world) are on the N axis.
 # Plain hand-written SVG (no gems). A runtime missing from the results (e.g.
 # fastbundle before it exists) is listed in the legend as "not available".
 require "json"
@@ -14,8 +16,9 @@ require "cgi"
 module SetupPlot
   REPO = File.expand_path("..", __dir__)
   SERIES = [
-    ["bundler", "Bundler 2.3 (-rbundler/setup)", "#d9534f"],
-    ["fastbundle", "fastbundle (-rfastbundle/setup)", "#2a7ae2"],
+    ["bundler", "Bundler (-rbundler/setup)", "#d9534f"],
+    ["cold", "fastbundle, FASTBUNDLE_CACHE=0", "#9b8fd6"],
+    ["fastbundle", "fastbundle, plan cache warm", "#2a7ae2"],
     ["floor", "bundle --standalone setup.rb (floor)", "#5cb85c"]
   ].freeze
   W = 760
@@ -29,6 +32,7 @@ module SetupPlot
 
   def main(argv)
     linear = argv.delete("--linear")
+    @instructions = argv.delete("--instructions")
     json = File.expand_path(argv[0] || File.join(REPO, "tmp", "bench-results", "setup.json"))
     out = File.expand_path(argv[1] || File.join(REPO, "docs", "setup-bench.svg"))
     abort "no results at #{json}: run ruby bench/setup_bench.rb first" unless File.file?(json)
@@ -37,11 +41,15 @@ module SetupPlot
   end
 
   def svg(data, log: true)
-    worlds = data["worlds"].sort_by { |w| w["n"] }
+    worlds = data["worlds"].select { |w| w["build"]["engines"].to_i.zero? }.sort_by { |w| w["n"] }
     ns = worlds.map { |w| w["n"] }
-    points = SERIES.to_h do |key, _, _|
-      [key, worlds.filter_map { |w| (v = w["overhead_ms"][key]) && [w["n"], v] }]
+    overhead = lambda do |w, key|
+      @instructions ? w.dig("instructions", "overhead", key)&.fdiv(1e6) : w["overhead_ms"][key]
     end
+    points = SERIES.to_h do |key, _, _|
+      [key, worlds.filter_map { |w| (v = overhead.(w, key)) && [w["n"], v] }]
+    end
+    unit = @instructions ? "M instructions" : "ms"
     vals = points.values.flatten(1).map(&:last)
     pw = W - LEFT - RIGHT
     ph = H - TOP - BOTTOM
@@ -69,7 +77,8 @@ module SetupPlot
     e = []
     e << %(<rect width="#{W}" height="#{H}" fill="white"/>)
     e << text(LEFT, 26, "Boot overhead over `ruby -e1` vs installed gems in the bundle", size: 16, weight: "bold")
-    e << text(LEFT, 44, "median wall ms of a fresh process, #{data["runs"]} interleaved runs; " \
+    what = @instructions ? "instructions of a fresh process (callgrind)" : "median wall ms of a fresh process, #{data["runs"]} interleaved runs"
+    e << text(LEFT, 44, "#{what}; " \
                         "#{data["ruby"][/\Aruby \S+/]}, Bundler #{data["bundler"]}, #{data["cpus"]} CPUs, #{data["date"][0, 10]}",
               size: 11, fill: "#555")
     # Grid and axes.
@@ -86,7 +95,7 @@ module SetupPlot
     e << %(<line x1="#{LEFT}" y1="#{TOP}" x2="#{LEFT}" y2="#{TOP + ph}" stroke="#333"/>)
     e << text(LEFT + pw / 2, H - 14, "gems in the bundle (N#{log ? ", log scale" : ""})", anchor: "middle")
     e << %(<text x="18" y="#{TOP + ph / 2}" font-size="12" text-anchor="middle" ) +
-         %(transform="rotate(-90 18 #{TOP + ph / 2})">overhead over ruby -e1 (ms#{log ? ", log scale" : ""})</text>)
+         %(transform="rotate(-90 18 #{TOP + ph / 2})">overhead over ruby -e1 (#{unit}#{log ? ", log scale" : ""})</text>)
     # Series.
     SERIES.each do |key, _, color|
       pts = points[key]
@@ -110,16 +119,17 @@ module SetupPlot
       missing = points[key].empty?
       e << %(<line x1="#{lx}" y1="#{ly}" x2="#{lx + 24}" y2="#{ly}" stroke="#{color}" stroke-width="2.5"#{missing ? ' stroke-dasharray="3 3"' : ""}/>)
       e << text(lx + 30, ly + 4, label, size: 11)
-      e << text(lx + 30, ly + 18, missing ? "not available in this run" : "#{points[key].map { |_, v| format("%+.#{v.abs < 10 ? 1 : 0}f", v) }.join(", ")} ms",
+      e << text(lx + 30, ly + 18, missing ? "not available in this run" : "#{points[key].map { |_, v| format("%+.#{v.abs < 10 ? 1 : 0}f", v) }.join(", ")} #{@instructions ? "M" : "ms"}",
                 size: 10, fill: "#666")
     end
     ratios = worlds.filter_map do |w|
-      r = w["ratios"]["bundler_over_fastbundle"]
-      r && "N=#{w["n"]}: #{format("%.1f", r)}x#{(w["ratios_within_noise"] || []).include?("bundler_over_fastbundle") ? " (noise)" : ""}"
+      r = @instructions ? w.dig("instructions", "ratios", "bundler_over_fastbundle") : w["ratios"]["bundler_over_fastbundle"]
+      noisy = !@instructions && (w["ratios_within_noise"] || []).include?("bundler_over_fastbundle")
+      r && "N=#{w["n"]}: #{format("%.1f", r)}x#{noisy ? " (noise)" : ""}"
     end
     unless ratios.empty?
-      e << text(lx, TOP + 150, "Bundler / fastbundle overhead", size: 11, weight: "bold")
-      ratios.each_with_index { |s, i| e << text(lx, TOP + 166 + i * 15, s, size: 11) }
+      e << text(lx, TOP + 190, "Bundler / fastbundle overhead", size: 11, weight: "bold")
+      ratios.each_with_index { |s, i| e << text(lx, TOP + 206 + i * 15, s, size: 11) }
     end
 
     <<~SVG

@@ -6,8 +6,12 @@
 #
 #   bundler              require "bundler/setup"
 #   bundler+bootsnap     require "bundler/setup";    require "bootsnap/setup"
-#   fastbundle           require "fastbundle/setup"  (RUBYLIB=<repo>/lib)
-#   fastbundle+bootsnap  require "fastbundle/setup"; require "bootsnap/setup"
+#   fastbundle           require "fastbundle/setup"  (RUBYLIB=<repo>/lib), plan cache warm
+#   fastbundle+bootsnap  require "fastbundle/setup"; require "bootsnap/setup", plan cache warm
+#
+# and both fastbundle configurations again with FASTBUNDLE_CACHE=0 (every
+# fastbundle cache off: the Gemfile evaluated, the lockfile parsed, the path
+# gem's gemspec evaluated on every boot),
 #
 # plus `ruby -e1` and the setup alone in the same app (`ruby -rbundler/setup
 # -e1`, `ruby -rfastbundle/setup -e1`), interleaved with them.
@@ -16,7 +20,7 @@
 #
 # Each configuration is its own copy of the app (so boot.rb is a real file and
 # each bootsnap cache in its tmp/cache stays warm), built once under
-# tmp/bench-worlds/rails/<config> by RailsApp.build (bundle install --local,
+# tmp/bench-worlds/rails-<X.Y.0>/<config> by RailsApp.build (bundle install --local,
 # migrations, seeds, under Bundler). Every process gets World#env (hermetic
 # HOME, GEM_PATH = an empty GEM_HOME + Debian's system gem dirs) with
 # RAILS_ENV=development, and RUBYLIB=<repo>/lib for every configuration
@@ -34,7 +38,7 @@ require_relative "../spec/support/rails_app"
 module RailsBench
   extend BenchStats
   REPO = File.expand_path("..", __dir__)
-  ROOT = File.join(REPO, "tmp", "bench-worlds", "rails")
+  ROOT = File.join(REPO, "tmp", "bench-worlds", "rails-#{RbConfig::CONFIG["ruby_version"]}")
   RUBY = World::RUBY_BIN
   CONFIGS = {
     "bundler" => ["bundler/setup", false],
@@ -75,6 +79,13 @@ module RailsBench
     # The setup alone, in the same app: what the runtime costs before Rails loads.
     cmds["setup only: bundler"] = [worlds["bundler"], env(worlds["bundler"]), [RUBY, "-rbundler/setup", "-e1"]]
     cmds["setup only: fastbundle"] = [worlds["fastbundle"], env(worlds["fastbundle"]), [RUBY, "-rfastbundle/setup", "-e1"]]
+    %w[fastbundle fastbundle+bootsnap].each do |name|
+      w, e, cmd = cmds[name]
+      cmds["#{name}, caches off"] = [w, e.merge("FASTBUNDLE_CACHE" => "0"), cmd]
+      expect_plan_cache_hit(name, w, e)
+    end
+    cmds["setup only: fastbundle, caches off"] =
+      [worlds["fastbundle"], env(worlds["fastbundle"]).merge("FASTBUNDLE_CACHE" => "0"), [RUBY, "-rfastbundle/setup", "-e1"]]
     samples = Hash.new { |h, k| h[k] = [] }
     rng = Random.new(42)
     (opts[:warmup] + opts[:runs]).times do |round|
@@ -97,12 +108,15 @@ module RailsBench
       "bundler+bootsnap / fastbundle+bootsnap" => (med["bundler+bootsnap"] / med["fastbundle+bootsnap"]).round(2),
       "bundler / fastbundle+bootsnap" => (med["bundler"] / med["fastbundle+bootsnap"]).round(2),
       "bundler / bundler+bootsnap" => (med["bundler"] / med["bundler+bootsnap"]).round(2),
+      "fastbundle, caches off / fastbundle" => (med["fastbundle, caches off"] / med["fastbundle"]).round(2),
       "setup only, over ruby -e1: bundler / fastbundle" =>
         ((med["setup only: bundler"] - med["ruby -e1"]) / (med["setup only: fastbundle"] - med["ruby -e1"])).round(2)
     }
     saved = { "bundler - fastbundle" => (med["bundler"] - med["fastbundle"]).round(1),
               "bundler+bootsnap - fastbundle+bootsnap" => (med["bundler+bootsnap"] - med["fastbundle+bootsnap"]).round(1),
-              "setup only: bundler - fastbundle" => (med["setup only: bundler"] - med["setup only: fastbundle"]).round(1) }
+              "setup only: bundler - fastbundle" => (med["setup only: bundler"] - med["setup only: fastbundle"]).round(1),
+              "setup only: fastbundle, caches off - fastbundle" =>
+                (med["setup only: fastbundle, caches off"] - med["setup only: fastbundle"]).round(1) }
     print_results(results, ratios, saved)
 
     report = { "command" => command, "date" => Time.now.utc.iso8601, "ruby" => RUBY_DESCRIPTION,
@@ -151,12 +165,22 @@ module RailsBench
     "#{setups}, 3 widgets"
   end
 
+  # A second boot of the configuration is answered from the plan cache.
+  def expect_plan_cache_hit(name, world, env)
+    err = nil
+    2.times do
+      _, err, = World.spawn_capture(env.merge("FASTBUNDLE_DEBUG" => "1"), [RUBY, "bin/rails", "runner", "nil"], chdir: world.dir)
+    end
+    abort "#{name}: no plan cache hit:\n#{err}" unless err.include?("plan cache hit")
+  end
+
   def print_results(results, ratios, saved)
     puts
-    puts format("  %-24s %10s %10s %15s", "", "median ms", "min", "p25-p75")
-    order = ["ruby -e1", "setup only: bundler", "setup only: fastbundle", *CONFIGS.keys]
+    puts format("  %-36s %10s %10s %15s", "", "median ms", "min", "p25-p75")
+    order = ["ruby -e1", "setup only: bundler", "setup only: fastbundle", "setup only: fastbundle, caches off",
+             *CONFIGS.keys, "fastbundle, caches off", "fastbundle+bootsnap, caches off"]
     results.sort_by { |name, _| order.index(name) }.each do |name, r|
-      puts format("  %-24s %10.1f %10.1f %15s", name, r["median_ms"], r["min_ms"], format("%.1f-%.1f", r["p25_ms"], r["p75_ms"]))
+      puts format("  %-36s %10.1f %10.1f %15s", name, r["median_ms"], r["min_ms"], format("%.1f-%.1f", r["p25_ms"], r["p75_ms"]))
     end
     puts
     ratios.each { |k, v| puts format("  %-48s %.2fx", k, v) }

@@ -4,15 +4,25 @@
 # of R interleaved runs, in worlds of N installed gems (bench/worlds.rb):
 #
 #   baseline    ruby -e1
-#   bundler     ruby -rbundler/setup -e1                       (Bundler 2.3.15)
+#   bundler     ruby -rbundler/setup -e1                       (the Bundler installed)
 #   floor       ruby -r<app>/bundle/bundler/setup.rb -e1       (`bundle install --standalone`)
-#   fastbundle  RUBYLIB=<repo>/lib ruby -rfastbundle/setup -e1 (skipped if it cannot load)
+#   cold        FASTBUNDLE_CACHE=0 RUBYLIB=<repo>/lib ruby -rfastbundle/setup -e1
+#               (every cache off: Gemfile evaluated, lockfile parsed, gemspecs evaluated)
+#   fastbundle  RUBYLIB=<repo>/lib ruby -rfastbundle/setup -e1 (the plan cache warm: every
+#               run after the first is answered from it; checked before timing)
 #
-#   ruby bench/setup_bench.rb [--sizes 100,600,2000] [--runs 15] [--warmup 2] [--rebuild]
+#   ruby bench/setup_bench.rb [--sizes 100,600,2000] [--engines] [--runs 15] [--warmup 2]
+#                             [--instructions] [--rebuild]
 #                             [--json tmp/bench-results/setup.json] [--fastbundle-lib DIR]
+#
+# --engines adds a world of 350 gems, 22 path engines and 7 git gems
+# (BenchWorlds.world(350, engines: 22, git: 7)). --instructions runs each
+# variant once more under `valgrind --tool=callgrind` (after the timed
+# rounds, so every cache is warm) and reports instruction counts: unlike
+# wall time, they do not move with the load of a shared machine.
 #   ruby bench/plot.rb        # JSON -> docs/setup-bench.svg
 #
-# Worlds are cached under tmp/bench-worlds/<N> (--rebuild to regenerate).
+# Worlds are cached under tmp/bench-worlds/ruby-<X.Y.0>/<N> (--rebuild to regenerate).
 # Every measured process gets the same hermetic env as spec/support/world.rb's
 # World#env (HOME, GEM_HOME, GEM_PATH = GEM_HOME + a Bundler-2.3.15-only dir)
 # plus BUNDLE_GEMFILE=<app>/Gemfile, and runs in the app dir. Ratios whose
@@ -30,18 +40,20 @@ module SetupBench
   extend BenchStats
   REPO = BenchWorlds::REPO
   RUBY = World::RUBY_BIN
-  VARIANTS = %i[baseline bundler floor fastbundle].freeze
+  VARIANTS = %i[baseline bundler floor cold fastbundle].freeze
   LABELS = {
     baseline: "ruby -e1",
     bundler: "ruby -rbundler/setup -e1",
     floor: "ruby -r<app>/bundle/bundler/setup.rb -e1 (floor)",
-    fastbundle: "ruby -rfastbundle/setup -e1 (RUBYLIB=lib)"
+    cold: "ruby -rfastbundle/setup -e1, FASTBUNDLE_CACHE=0",
+    fastbundle: "ruby -rfastbundle/setup -e1, plan cache warm"
   }.freeze
+  ENGINES = { n: 350, engines: 22, git: 7 }.freeze
 
   module_function
 
   def main(argv)
-    opts = { sizes: [100, 600, 2000], runs: 15, warmup: 2, rebuild: false,
+    opts = { sizes: [100, 600, 2000], runs: 15, warmup: 2, rebuild: false, engines: false, instructions: false,
              json: File.join(REPO, "tmp", "bench-results", "setup.json"), lib: File.join(REPO, "lib") }
     original = argv.dup
     OptionParser.new do |o|
@@ -50,6 +62,8 @@ module SetupBench
       o.on("--runs R", Integer, "timed runs per variant (default 15)") { |v| opts[:runs] = v }
       o.on("--warmup W", Integer, "untimed rounds first (default 2)") { |v| opts[:warmup] = v }
       o.on("--rebuild", "rebuild the cached worlds") { opts[:rebuild] = true }
+      o.on("--engines", "also the world of 350 gems, 22 path engines, 7 git gems") { opts[:engines] = true }
+      o.on("--instructions", "also count instructions (callgrind), once per variant") { opts[:instructions] = true }
       o.on("--fastbundle-lib DIR", "lib dir put on RUBYLIB for fastbundle (default <repo>/lib)") { |v| opts[:lib] = File.expand_path(v) }
       o.on("--json PATH", "results file (default tmp/bench-results/setup.json)") { |v| opts[:json] = File.expand_path(v) }
     end.parse!(argv)
@@ -62,9 +76,12 @@ module SetupBench
     $stdout.flush
 
     started = now
-    worlds = opts[:sizes].map do |n|
-      world, meta = BenchWorlds.world(n, rebuild: opts[:rebuild], log: ->(l) { puts l; $stdout.flush })
-      result = bench_world(n, world, meta, opts)
+    kinds = opts[:sizes].map { |n| { n: n, engines: 0, git: 0 } }
+    kinds << ENGINES if opts[:engines]
+    worlds = kinds.map do |kind|
+      world, meta = BenchWorlds.world(kind[:n], engines: kind[:engines], git: kind[:git], rebuild: opts[:rebuild],
+                                                log: ->(l) { puts l; $stdout.flush })
+      result = bench_world(kind[:n], world, meta, opts)
       print_world(result)
       result
     end
@@ -83,19 +100,26 @@ module SetupBench
 
   def bench_world(n, world, meta, opts)
     app = world.dir
-    standalone = File.join(app, "bundle", "bundler", "setup.rb")
+    # Bundler 2.3 writes it into the install path (app/bundle/bundler), 2.6
+    # beside it (app/bundler) when the path comes from --standalone alone.
+    standalone = [File.join(app, "bundle", "bundler", "setup.rb"), File.join(app, "bundler", "setup.rb")]
+                 .find { |f| File.file?(f) } || File.join(app, "bundle", "bundler", "setup.rb")
     env = world.env("BUNDLE_GEMFILE" => File.join(app, "Gemfile"))
     fb_env = env.merge("RUBYLIB" => opts[:lib])
     cmds = {
       baseline: [env, [RUBY, "-e1"]],
       bundler: [env, [RUBY, "-rbundler/setup", "-e1"]],
       floor: [env, [RUBY, "-r#{standalone}", "-e1"]],
+      cold: [fb_env.merge("FASTBUNDLE_CACHE" => "0"), [RUBY, "-rfastbundle/setup", "-e1"]],
       fastbundle: [fb_env, [RUBY, "-rfastbundle/setup", "-e1"]]
     }
     unavailable = {}
     probe = fastbundle_probe(world, env, opts[:lib])
-    unavailable[:fastbundle] = "not available (#{probe})" if probe
+    %i[cold fastbundle].each { |v| unavailable[v] = "not available (#{probe})" } if probe
     verify = verify_world(n, world, env, fb_env, standalone, unavailable)
+    unavailable[:cold] ||= unavailable[:fastbundle] if unavailable[:fastbundle]
+    warm = warm_check(world, fb_env) unless unavailable[:fastbundle]
+    unavailable[:fastbundle] = "never answered from the plan cache: #{warm}" if warm
 
     samples = Hash.new { |h, k| h[k] = [] }
     rng = Random.new(n)
@@ -129,6 +153,7 @@ module SetupBench
     ratios = {
       "bundler_over_fastbundle" => ratio(overhead["bundler"], overhead["fastbundle"]),
       "fastbundle_over_floor" => ratio(overhead["fastbundle"], overhead["floor"]),
+      "cold_over_fastbundle" => ratio(overhead["cold"], overhead["fastbundle"]),
       "bundler_over_floor" => ratio(overhead["bundler"], overhead["floor"])
     }
     # An overhead smaller than the baseline's own spread (p25-p75, at least
@@ -139,9 +164,41 @@ module SetupBench
       den = overhead[k.split("_over_").last]
       ratios[k] && noise && den < noise
     end
-    { "n" => n, "world" => relative(world.root), "build" => meta, "verify" => verify,
-      "results" => results, "overhead_ms" => overhead, "noise_ms" => noise, "ratios" => ratios,
-      "ratios_within_noise" => noisy }
+    out = { "n" => n, "world" => relative(world.root), "build" => meta, "verify" => verify,
+            "results" => results, "overhead_ms" => overhead, "noise_ms" => noise, "ratios" => ratios,
+            "ratios_within_noise" => noisy }
+    out["instructions"] = instructions(cmds, app, unavailable) if opts[:instructions]
+    out
+  end
+
+  # nil when the second of two fastbundle boots is answered from the plan
+  # cache (FASTBUNDLE_DEBUG says so), else what it said.
+  def warm_check(world, fb_env)
+    debug = fb_env.merge("FASTBUNDLE_DEBUG" => "1")
+    err = nil
+    2.times { _, err, = World.spawn_capture(debug, [RUBY, "-rfastbundle/setup", "-e1"], chdir: world.dir, timeout: 120) }
+    err.include?("plan cache hit") ? nil : err.lines.grep(/fastbundle: setup/).first.to_s.strip
+  end
+
+  # Instructions of one run of each variant under callgrind, and each
+  # variant's overhead over the baseline's, with the ratios.
+  def instructions(cmds, app, unavailable)
+    counts = (VARIANTS - unavailable.keys).to_h do |v|
+      env, cmd = cmds[v]
+      out = File.join(Dir.tmpdir, "setup-bench-#{Process.pid}-#{v}.callgrind")
+      grind = ["valgrind", "--tool=callgrind", "--callgrind-out-file=#{out}", *cmd]
+      _, status = time_once(env.merge("PATH" => ENV.fetch("PATH")), grind, app)
+      abort "callgrind run of #{v} failed: #{status.inspect}" unless status.success?
+      total = File.foreach(out).grep(/\Asummary: /).first.to_s.split.last.to_i
+      File.unlink(out)
+      [v.to_s, total]
+    end
+    base = counts["baseline"]
+    over = counts.except("baseline").transform_values { |c| c - base }
+    { "counts" => counts, "overhead" => over,
+      "ratios" => { "fastbundle_over_floor" => ratio(over["fastbundle"], over["floor"]),
+                    "bundler_over_fastbundle" => ratio(over["bundler"], over["fastbundle"]),
+                    "cold_over_fastbundle" => ratio(over["cold"], over["fastbundle"]) } }
   end
 
   # nil when `require "fastbundle/setup"` works in the world, else the first
@@ -160,14 +217,14 @@ module SetupBench
   # the gem dirs are counted for every variant (same gems => same count).
   def verify_world(n, world, env, fb_env, standalone, unavailable)
     count_paths = ->(prefix) { "$LOAD_PATH.count { |p| p.start_with?(#{prefix.dump}) }" }
-    gems_prefix = File.join(world.gem_home, "gems") + "/"
+    # Every entry under the world (gem_home, app/bundle, app/engines).
+    gems_prefix = world.root + "/"
     # Compared across runtimes: loaded specs other than the runtime's own gem.
     others = "(Gem.loaded_specs.keys - %w[bundler fastbundle]).size"
     out, = capture(world, env, [RUBY, "-rbundler/setup", "-e",
                                 "puts Bundler::VERSION, Gem.loaded_specs.size, #{others}, #{count_paths.call(gems_prefix)}"])
     bundler_version, bundler_specs, bundler_others, bundler_paths = out.split
-    out, = capture(world, env, [RUBY, "-r#{standalone}", "-e",
-                                "puts #{count_paths.call(File.join(world.dir, "bundle") + "/")}"])
+    out, = capture(world, env, [RUBY, "-r#{standalone}", "-e", "puts #{count_paths.call(gems_prefix)}"])
     floor_paths = Integer(out)
     problems = []
     problems << "bundler/setup loaded Bundler #{bundler_version}, not #{World.bundler_version}" if bundler_version != World.bundler_version
@@ -209,7 +266,8 @@ module SetupBench
     built = b["reused"] ? "built earlier in #{b["build_seconds"]["total"]} s, reused" : "built in #{b["build_seconds"]["total"]} s"
     v = r["verify"]
     puts
-    puts "N = #{r["n"]}  (#{b["gems"]} gems, #{b["dep_edges"]} dependency edges, #{v["floor_load_paths"]} load-path entries; " \
+    extra = b["engines"].to_i.positive? ? ", #{b["engines"]} path engines, #{b["git_gems"]} git gems" : ""
+    puts "N = #{r["n"]}  (#{b["gems"]} gems#{extra}, #{b["dep_edges"]} dependency edges, #{v["floor_load_paths"]} load-path entries; " \
          "#{r["world"]}, #{built})"
     puts format("  %-50s %9s %7s %15s %11s", "", "median ms", "min", "p25-p75", "overhead")
     VARIANTS.each do |var|
@@ -225,7 +283,14 @@ module SetupBench
     show = ->(k) { show_ratio(r["ratios"][k], r["ratios_within_noise"].include?(k)) }
     puts "  bundler overhead / fastbundle overhead: #{show.("bundler_over_fastbundle")}   " \
          "fastbundle overhead / floor overhead: #{show.("fastbundle_over_floor")}   " \
-         "(bundler / floor: #{show.("bundler_over_floor")})"
+         "cold / warm: #{show.("cold_over_fastbundle")}   (bundler / floor: #{show.("bundler_over_floor")})"
+    if (ins = r["instructions"])
+      line = ins["overhead"].map { |v, o| format("%s %+.1f M", v, o / 1e6) }.join(", ")
+      puts "  instructions over ruby -e1 (#{format("%.1f M", ins["counts"]["baseline"] / 1e6)}): #{line}"
+      puts "  instructions: fastbundle / floor #{show_ratio(ins["ratios"]["fastbundle_over_floor"])}, " \
+           "bundler / fastbundle #{show_ratio(ins["ratios"]["bundler_over_fastbundle"])}, " \
+           "cold / warm #{show_ratio(ins["ratios"]["cold_over_fastbundle"])}"
+    end
     unless r["ratios_within_noise"].empty?
       puts "  * denominator overhead below the noise level (#{r["noise_ms"]} ms = baseline p25-p75, min 1 ms): ratio not meaningful"
     end
@@ -236,11 +301,11 @@ module SetupBench
   # nil unless both overheads are measurable (> 0): a ratio with a noise-level
   # overhead at or below the baseline has no meaning.
   def ratio(a, b)
-    a && b && a.positive? && b.positive? ? (a / b).round(2) : nil
+    a && b && a.positive? && b.positive? ? a.fdiv(b).round(2) : nil
   end
 
   def show_ratio(x, noisy = false)
-    x ? format("%.1fx%s", x, noisy ? "*" : "") : "n/a"
+    x ? format("%.2fx%s", x, noisy ? "*" : "") : "n/a"
   end
 
 

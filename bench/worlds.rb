@@ -3,15 +3,22 @@
 # Builds (and caches) the large installed-gem worlds that bench/setup_bench.rb
 # measures. A world of N gems is:
 #
-#   tmp/bench-worlds/<N>/app/Gemfile            N direct `gem` lines (groups, a few
+#   tmp/bench-worlds/ruby-<X.Y.0>/<N>/app/Gemfile            N direct `gem` lines (groups, a few
 #                                               requirements and `require: false`)
-#   tmp/bench-worlds/<N>/app/Gemfile.lock       written by real Bundler (`bundle lock --local`)
-#   tmp/bench-worlds/<N>/gem_home               GEM_HOME with all N gems installed by `gem install`
-#   tmp/bench-worlds/<N>/app/bundle/bundler/setup.rb
+#   tmp/bench-worlds/ruby-<X.Y.0>/<N>/app/Gemfile.lock       written by real Bundler (`bundle lock --local`)
+#   tmp/bench-worlds/ruby-<X.Y.0>/<N>/gem_home               GEM_HOME with all N gems installed by `gem install`
+#   tmp/bench-worlds/ruby-<X.Y.0>/<N>/app/bundle/bundler/setup.rb
 #                                               `bundle install --local --standalone` (the floor);
 #                                               app/bundle/ruby/<ver>/ hard-links gem_home's gems
-#   tmp/bench-worlds/<N>/world.json             build metadata; written last, so a world
+#   tmp/bench-worlds/ruby-<X.Y.0>/<N>/world.json             build metadata; written last, so a world
 #                                               without it is incomplete and is rebuilt
+#
+# An engines world (BenchWorlds.engines_world, tmp/bench-worlds/engines-<N>)
+# is the same N gems plus ENGINES path gems under app/engines/ shaped like
+# Rails engines (a gemspec that require_relative's its version file and
+# lists files with Dir[], app/ config/ lib/ trees) and GIT gems from local
+# repositories whose gemspecs list files with `git ls-files -z`, as the
+# `bundle gem` template does; `bundle install --local` checks those out.
 #
 # The gems are generated deterministically (fixed seed): about half depend on
 # 1-3 earlier gems of the world (so the graph is a realistic DAG and Bundler's
@@ -31,7 +38,8 @@ module BenchWorlds
   # Bump when the generated world changes, so cached worlds are rebuilt.
   GENERATOR_VERSION = 2
   REPO = File.expand_path("..", __dir__)
-  ROOT = File.join(REPO, "tmp", "bench-worlds")
+  # One set per Ruby (the host's 3.1 and bin/test-modern's 3.3 share the tree).
+  ROOT = File.join(REPO, "tmp", "bench-worlds", "ruby-#{RbConfig::CONFIG["ruby_version"]}")
   INSTALL_BATCH = 100 # gems per `gem install` process (and per staging gem dir)
   INSTALL_JOBS = 2    # concurrent `gem install` processes
 
@@ -50,8 +58,8 @@ module BenchWorlds
 
   # Returns [World, meta]; builds the world unless a complete one of the same
   # generator version is cached (or rebuild: true). log: a proc taking a line.
-  def world(n, rebuild: false, log: ->(line) { warn line })
-    root = root_for(n)
+  def world(n, rebuild: false, log: ->(line) { warn line }, engines: 0, git: 0)
+    root = engines.zero? && git.zero? ? root_for(n) : File.join(ROOT, "engines-#{n}-#{engines}-#{git}")
     meta_file = File.join(root, "world.json")
     meta = File.file?(meta_file) ? JSON.parse(File.read(meta_file)) : nil
     if !rebuild && meta && meta["generator_version"] == GENERATOR_VERSION && meta["n"] == n
@@ -60,7 +68,7 @@ module BenchWorlds
     end
 
     FileUtils.rm_rf(root)
-    meta = build(n, root, log: log)
+    meta = build(n, root, log: log, engines: engines, git: git)
     File.write(meta_file, JSON.pretty_generate(meta) + "\n")
     meta["reused"] = false
     [World.new(root), meta]
@@ -86,6 +94,82 @@ module BenchWorlds
       defs << GemDef.new(name: name, version: version, deps: deps, require_paths: require_paths)
     end
     defs
+  end
+
+  # Gemfile lines for ENGINES path gems and GIT git gems, each depending on
+  # a few of the world's gems (written into the world first).
+  def source_gems(world, defs, engines, git)
+    lines = +"\n"
+    engines.times do |i|
+      name = "engine_#{i}"
+      dir = world.path("engines/#{name}")
+      write_engine(dir, name, defs.values_at(i * 7 % defs.size, i * 13 % defs.size).map(&:name).uniq)
+      lines << "gem #{name.dump}, path: #{"engines/#{name}".dump}\n"
+    end
+    git.times do |i|
+      name = "gitgem_#{i}"
+      repo = File.join(world.root, "repos", name)
+      write_git_gem(repo, name, defs[i * 11 % defs.size].name)
+      lines << "gem #{name.dump}, git: #{repo.dump}\n"
+    end
+    lines
+  end
+
+  def write_engine(dir, name, deps)
+    mod = name.split("_").map(&:capitalize).join
+    files = {
+      "lib/#{name}/version.rb" => "module #{mod}\n  VERSION = \"0.1.0\"\nend\n",
+      "lib/#{name}.rb" => "require \"#{name}/version\"\nrequire \"#{name}/engine\"\n",
+      "lib/#{name}/engine.rb" => "module #{mod}\n  class Engine; end\nend\n",
+      "app/models/#{name}/record.rb" => "module #{mod}\n  class Record; end\nend\n",
+      "app/controllers/#{name}/application_controller.rb" => "",
+      "config/routes.rb" => "",
+      "MIT-LICENSE" => "MIT\n", "Rakefile" => "", "README.md" => "# #{name}\n",
+      "#{name}.gemspec" => <<~RUBY
+        require_relative "lib/#{name}/version"
+
+        Gem::Specification.new do |spec|
+          spec.name        = #{name.dump}
+          spec.version     = #{mod}::VERSION
+          spec.authors     = ["fastbundle bench"]
+          spec.summary     = "A Rails-engine-shaped path gem"
+          spec.license     = "MIT"
+          spec.files = Dir.chdir(File.expand_path(__dir__)) do
+            Dir["{app,config,db,lib}/**/*", "MIT-LICENSE", "Rakefile", "README.md"]
+          end
+        #{deps.map { |d| "  spec.add_dependency #{d.dump}" }.join("\n")}
+        end
+      RUBY
+    }
+    files.each do |rel, content|
+      FileUtils.mkdir_p(File.dirname(File.join(dir, rel)))
+      File.write(File.join(dir, rel), content)
+    end
+  end
+
+  def write_git_gem(repo, name, dep)
+    files = {
+      "lib/#{name}.rb" => "module #{name.split("_").map(&:capitalize).join}; end\n",
+      "#{name}.gemspec" => <<~RUBY
+        Gem::Specification.new do |spec|
+          spec.name    = #{name.dump}
+          spec.version = "1.0.0"
+          spec.authors = ["fastbundle bench"]
+          spec.summary = "A git gem from the bundle gem template"
+          spec.files = Dir.chdir(__dir__) { `git ls-files -z`.split("\\x0") }
+          spec.require_paths = ["lib"]
+          spec.add_dependency #{dep.dump}
+        end
+      RUBY
+    }
+    files.each do |rel, content|
+      FileUtils.mkdir_p(File.dirname(File.join(repo, rel)))
+      File.write(File.join(repo, rel), content)
+    end
+    git = ->(*args) { system("git", "-C", repo, *args, out: File::NULL, err: File::NULL) or abort "git #{args.first} failed in #{repo}" }
+    git.call("init", "--quiet", "--initial-branch=main")
+    git.call("add", "-A")
+    git.call("-c", "user.name=bench", "-c", "user.email=bench@example.invalid", "commit", "--quiet", "-m", "initial")
   end
 
   def dep_requirement(version, rng)
@@ -122,7 +206,7 @@ module BenchWorlds
     text
   end
 
-  def build(n, root, log:)
+  def build(n, root, log:, engines: 0, git: 0)
     times = {}
     t_all = now
     world = World.new(root)
@@ -140,10 +224,16 @@ module BenchWorlds
     times["gem_install"] = now - t
     FileUtils.rm_rf(gem_dir) # gem_home/cache keeps a copy of every .gem
 
-    world.gemfile(gemfile(defs))
+    text = gemfile(defs)
+    unless engines.zero? && git.zero?
+      log.call("  [N=#{n}] #{engines} path engines, #{git} git gems")
+      text << source_gems(world, defs, engines, git)
+    end
+    world.gemfile(text)
     log.call("  [N=#{n}] bundle lock --local")
     t = now
-    world.bundle("lock", "--local", timeout: 1800)
+    # (with git gems: install, which also checks them out; lock cannot)
+    world.bundle(git.zero? ? "lock" : "install", "--local", timeout: 1800)
     times["bundle_lock"] = now - t
 
     # `--standalone` persists `path: bundle` in the app's config, which would
@@ -166,7 +256,7 @@ module BenchWorlds
     times["bundle_standalone"] = now - t
     times["total"] = now - t_all
 
-    { "generator_version" => GENERATOR_VERSION, "n" => n, "gems" => defs.size,
+    { "generator_version" => GENERATOR_VERSION, "n" => n, "gems" => defs.size, "engines" => engines, "git_gems" => git,
       "gems_with_deps" => defs.count { |d| !d.deps.empty? },
       "dep_edges" => defs.sum { |d| d.deps.size },
       "gems_with_2_require_paths" => defs.count { |d| d.require_paths.size > 1 },

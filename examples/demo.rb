@@ -12,8 +12,11 @@
 # (its .bundle/config sets BUNDLE_PATH) the first time; later runs find them
 # installed (delete <app>/vendor after changing a gem source without bumping
 # its version). Every child process gets this process's environment minus what
-# would change Bundler's or RubyGems' answer (BUNDLE_*, GEM_*, RUBYOPT, ...),
-# plus RUBYLIB=<lib> so that `-rfastbundle/setup` finds this checkout.
+# would change Bundler's or RubyGems' answer (BUNDLE_*, GEM_*, RUBYOPT, XDG_*,
+# ...), plus RUBYLIB=<lib> so that `-rfastbundle/setup` finds this checkout,
+# and its own HOME, <app>/vendor/home (absolute, git-ignored): whatever Bundler,
+# RubyGems or fastbundle keep under HOME (caches, ~/.bundle) stays there, never
+# in the caller's HOME nor, were that relative, under the current directory.
 require "fileutils"
 require "json"
 require "open3"
@@ -22,7 +25,7 @@ require "rbconfig"
 
 module Demo
   RUBY = RbConfig.ruby
-  STRIP_PREFIXES = %w[BUNDLE_ BUNDLER_ GEM_ RUBYGEMS_ FASTBUNDLE_].freeze
+  STRIP_PREFIXES = %w[BUNDLE_ BUNDLER_ GEM_ RUBYGEMS_ FASTBUNDLE_ XDG_].freeze
   STRIP_NAMES = %w[RUBYOPT RUBYLIB GEMRC].freeze
   SETUPS = { bundler: "bundler/setup", fastbundle: "fastbundle/setup" }.freeze
 
@@ -57,7 +60,7 @@ module Demo
     app = File.expand_path(opts[:app])
     gems = File.expand_path(opts[:gems] || File.join(app, "..", "gems"))
     lib = File.expand_path(opts[:lib])
-    env = child_env(lib)
+    env = child_env(lib, File.join(app, "vendor", "home"))
 
     puts "Bookshelf (#{app})"
     puts install(app, gems, env)
@@ -96,10 +99,11 @@ module Demo
 
   # This process's environment without anything that would steer Bundler,
   # RubyGems or fastbundle elsewhere; RUBYLIB = fastbundle's lib dir (for
-  # every child alike, so the load paths compare).
-  def child_env(lib)
+  # every child alike, so the load paths compare); HOME = the demo's own.
+  def child_env(lib, home)
+    FileUtils.mkdir_p(home)
     ENV.to_h.reject { |k, _| STRIP_NAMES.include?(k) || STRIP_PREFIXES.any? { |p| k.start_with?(p) } }
-       .merge("RUBYLIB" => lib)
+       .merge("RUBYLIB" => lib, "HOME" => File.expand_path(home))
   end
 
   # Installs the app's bundle unless `bundle check` finds it complete. The

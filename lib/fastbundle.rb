@@ -1,19 +1,19 @@
 # frozen_string_literal: true
 
+# `require "fastbundle"`: FastBundle.setup, FastBundle.require and the native
+# core. This file is compiled on every boot, so it holds only what a boot
+# runs; the rest of FastBundle's API (definition, root, bundle_path ...) is
+# in fastbundle/api.rb and the error classes in fastbundle/errors.rb, each
+# loaded on first use.
 require_relative "fastbundle/version"
-require_relative "fastbundle/errors"
-
-# The native core: a precompiled gem ships one .so per Ruby minor version
-# under lib/fastbundle/<X.Y>/; a source install (or `rake compile`) builds
-# lib/fastbundle/fastbundle.so.
-begin
-  ruby_minor = RUBY_VERSION[/\A\d+\.\d+/]
-  require_relative "fastbundle/#{ruby_minor}/fastbundle"
-rescue LoadError
-  require "fastbundle/fastbundle"
-end
+require_relative "fastbundle/native"
+require_relative "fastbundle/iseq_cache"
 
 module FastBundle
+  %i[Error InternalError GemfileError GemNotFound GemfileNotFound GitError PathError GemspecError UnreadableGemspec
+     InvalidOption ProductionError RubyVersionMismatch LockfileError CyclicDependencyError GemfileLockNotFound
+     GemRequireError].each { |name| autoload(name, File.join(__dir__, "fastbundle", "errors.rb")) }
+
   # Gemfile.lock as Bundler's LockfileParser reads it: #specs, #sources,
   # #platforms, #dependencies, #checksums, #ruby_version, #bundled_with.
   #
@@ -40,23 +40,11 @@ module FastBundle
       __parse(text, path)
     end
   end
-end
 
-# Bundler's own code requires pathname, so under Bundler the Gemfile and the
-# app can use Pathname and Kernel#Pathname without requiring it; some do.
-# Loading it costs a millisecond of every boot, so both load it on first use.
-unless defined?(Pathname)
-  Object.autoload(:Pathname, "pathname")
-  module Kernel
-    private def Pathname(path) # rubocop:disable Naming/MethodName -- pathname.so's global function
-      Kernel.send(:remove_method, :Pathname) # pathname.so defines the real one
-      Kernel.require "pathname"
-      Pathname(path)
-    end
-  end
-end
+  # Methods of FastBundle defined in fastbundle/api.rb.
+  API_METHODS = %i[definition warn_gemfile? load_pathname default_gemfile default_lockfile lockfile_for root
+                   bundle_path].freeze
 
-module FastBundle
   class << self
     # Bundler.setup(*groups): puts the bundle's gems on the load path and
     # isolates the process from gems outside it. Without groups: every group
@@ -66,26 +54,22 @@ module FastBundle
       return @setup if @setup
 
       groups = groups.map(&:to_sym)
-      require_relative "fastbundle/iseq_cache"
       # Everything the setup loads is loaded before it changes $LOAD_PATH: the
       # first require after that rebuilds Ruby's expanded load path (~6 ms
       # for 600 gems), a cost that belongs to the app's first require, as
       # after any static list of $LOAD_PATH entries.
-      ISeqCache.require_files(File.join(__dir__, "fastbundle", "runtime.rb"),
-                              File.join(__dir__, "fastbundle", "bundler_facade.rb"))
+      ISeqCache.require_files(File.join(__dir__, "fastbundle", "runtime.rb")) unless defined?(Runtime)
       @env_before_setup ||= ENV.to_hash # Bundler.original_env's source
       Environment.preserve_original_env
       # One walk up the directory tree per setup, and plain Strings: loading
       # Pathname alone costs more than a millisecond of a boot.
       gemfile = find_gemfile or raise GemfileNotFound, "Could not locate Gemfile"
-      lockfile = lockfile_path(gemfile)
-      # Installed specs are read on another thread while the Gemfile runs.
-      Native.prefetch(environment_request(gemfile, lockfile)) unless @definition
-      runtime = Runtime.new(gemfile, lockfile, definition(gemfile, lockfile))
+      runtime = Runtime.new(gemfile, lockfile_path(gemfile))
       runtime.setup(groups)
       @runtime = runtime
       @setup = runtime if groups.empty?
-      install_bundler_facade
+      Environment.provide_bundler_constant
+      runtime.store_plan unless runtime.cached?
       runtime
     end
 
@@ -99,16 +83,6 @@ module FastBundle
       setup(*groups).require(*groups)
     end
 
-    # The Bundler constant for code written for Bundler (bundler_facade.rb),
-    # loaded through the recorder's instruction cache when that is in use.
-    def install_bundler_facade
-      unless defined?(BundlerFacade)
-        facade = File.join(__dir__, "fastbundle", "bundler_facade.rb")
-        defined?(ISeqCache) ? ISeqCache.require_files(facade) : Kernel.require(facade)
-      end
-      BundlerFacade.install
-    end
-
     # ENV as it was when the first setup began (Bundler.original_env is
     # computed from it); nil before any setup.
     attr_reader :env_before_setup
@@ -116,22 +90,27 @@ module FastBundle
     # The Runtime of the latest setup (of all groups or some).
     attr_reader :runtime
 
-    # The evaluated Gemfile (FastBundle::Definition).
-    def definition(gemfile = default_gemfile, lockfile = lockfile_for(gemfile))
-      @definition ||= begin
-        environment_request(gemfile.to_s, lockfile.to_s)
-        require_relative "fastbundle/dsl"
-        # bundler/setup silences Bundler's UI (the Gemfile's warnings) unless
-        # STDOUT is a terminal.
-        Dsl.evaluate(gemfile.to_s, lockfile.to_s, warn: $stdout.tty? || ENV.key?("BUNDLER_FORCE_TTY"))
+    API_METHODS.each do |name|
+      define_method(name) do |*args, &block|
+        ISeqCache.require_files(File.join(__dir__, "fastbundle", "api.rb"))
+        public_send(name, *args, &block)
       end
+    end
+
+    def debug?
+      (value = ENV["FASTBUNDLE_DEBUG"]) && !value.empty? && value != "0"
+    end
+
+    def debug(message)
+      $stderr.puts("fastbundle: #{message}")
     end
 
     # The part of a plan request that does not depend on the Gemfile, taken
     # once, before the Gemfile runs: Bundler too reads BUNDLE_* (its Settings
     # copy them) and fixes the bundle path before evaluating the Gemfile, so
     # a Gemfile that sets ENV["BUNDLE_WITHOUT"] changes nothing. Enough for
-    # Native.prefetch to read installed specs while the Gemfile is evaluated.
+    # Native.boot to look up the plan cache, and on a miss for the prefetch
+    # thread to read installed specs while the Gemfile is evaluated.
     def environment_request(gemfile, lockfile)
       @environment_request ||= {
         "root" => File.dirname(gemfile),
@@ -149,15 +128,13 @@ module FastBundle
         "default_dir" => Gem.default_dir,
         "platform" => Gem::Platform.local.to_s,
         "ruby_scope" => "#{RUBY_ENGINE}/#{RbConfig::CONFIG["ruby_version"]}",
-        "extension_api_version" => Gem.extension_api_version
+        "extension_api_version" => Gem.extension_api_version,
+        # The running fastbundle stands in for a bundled one (running_spec.rb).
+        "provided" => ["fastbundle"],
+        # What else the plan cache is keyed on (src/plan_cache.rs): the Ruby
+        # build, and which fastbundle runs from where.
+        "facts" => [RUBY_DESCRIPTION, Gem::VERSION, VERSION, __dir__]
       }
-    end
-
-    # Pathname for the methods that answer with one, as Bundler's do. Its
-    # default gem is active under Bundler from `require "bundler"` on; here
-    # it becomes active when first needed (a setup marks it without loading).
-    def load_pathname
-      Kernel.require "pathname"
     end
 
     # Bundler::SharedHelpers.find_gemfile: BUNDLE_GEMFILE, else gems.rb or
@@ -179,65 +156,23 @@ module FastBundle
       end
     end
 
-    def default_gemfile
-      gemfile = find_gemfile or raise GemfileNotFound, "Could not locate Gemfile"
-      load_pathname
-      Pathname.new(gemfile).expand_path
-    end
-
-    def default_lockfile
-      lockfile_for(default_gemfile)
-    end
-
-    # gems.rb -> gems.locked, else <gemfile>.lock (a Pathname, as Bundler's).
-    def lockfile_for(gemfile)
-      load_pathname
-      Pathname.new(lockfile_path(gemfile.to_s))
-    end
-
-    # lockfile_for on a String path.
+    # gems.rb -> gems.locked, else <gemfile>.lock.
     def lockfile_path(gemfile)
       File.basename(gemfile) == "gems.rb" ? File.join(File.dirname(gemfile), "gems.locked") : "#{gemfile}.lock"
     end
+  end
+end
 
-    # Bundler.root: the Gemfile's directory; without a Gemfile, the parent of
-    # the nearest .bundle/ directory (not the user's ~/.bundle).
-    def root
-      default_gemfile.dirname
-    rescue GemfileNotFound
-      bundle_dir = find_bundle_dir or raise GemfileNotFound, "Could not locate Gemfile or .bundle/ directory"
-      Pathname.new(File.dirname(bundle_dir))
-    end
-
-    # Where `bundle install` put (and setup looks for) the bundle's gems:
-    # Bundler.bundle_path, which sets nothing up.
-    def bundle_path
-      load_pathname
-      return Pathname.new(@runtime.plan["bundle_path"]) if @runtime
-
-      request = {
-        "root" => root.to_s,
-        "env" => ENV.select { |k, _| k.start_with?("BUNDLE_") },
-        "user_home" => Gem.user_home,
-        "gem_dir" => Gem.dir,
-        "ruby_scope" => "#{RUBY_ENGINE}/#{RbConfig::CONFIG["ruby_version"]}"
-      }
-      Pathname.new(Native.bundle_path(request))
-    end
-
-    private
-
-    def find_bundle_dir
-      current = Dir.pwd
-      loop do
-        dir = File.join(current, ".bundle")
-        return (dir == File.join(Gem.user_home, ".bundle") ? nil : dir) if File.directory?(dir)
-
-        parent = File.dirname(current)
-        return nil if parent == current
-
-        current = parent
-      end
+# Bundler's own code requires pathname, so under Bundler the Gemfile and the
+# app can use Pathname and Kernel#Pathname without requiring it; some do.
+# Loading it costs a millisecond of every boot, so both load it on first use.
+unless defined?(Pathname)
+  Object.autoload(:Pathname, "pathname")
+  module Kernel
+    private def Pathname(path) # rubocop:disable Naming/MethodName -- pathname.so's global function
+      Kernel.send(:remove_method, :Pathname) # pathname.so defines the real one
+      Kernel.require "pathname"
+      Pathname(path)
     end
   end
 end

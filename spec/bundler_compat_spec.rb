@@ -132,7 +132,7 @@ RSpec.describe "The Bundler API after fastbundle/setup" do
         expect(ours.reject { |k, _| k == "stderr" }).to eq(theirs.reject { |k, _| k == "stderr" })
         expect(ours["load_path_unchanged"]).to be(true)
         expect(ours["loaded_specs_unchanged"]).to be(true)
-        expect(ours["require"]).to eq(%w[alpha testonly boom])
+        expect(ours["require"]).to include("alpha") # all dependencies (2.3) or the :default ones (2.6)
         expect(ours["load_specs"]).to include("alpha-1.0.0", "bundler-#{World.bundler_version}")
         expect(ours["outside"]).to start_with("Gem::LoadError: outside is not part of the bundle")
         expect(ours["marks"]).to eq(["alpha-1.0.0"])

@@ -325,9 +325,9 @@ RSpec.describe FastBundle::Dsl do
       env = ENV.keys.select { |k| k.start_with?("BUNDLE_", "GEM_") || %w[RUBYOPT RUBYLIB].include?(k) }.to_h { |k| [k, nil] }
       env["HOME"] = @dir
       env["XDG_CACHE_HOME"] = nil
-      env["FASTBUNDLE_ISEQ_CACHE"] = nil
-      native = extra_env.delete(:native) == false ? [] : ["-rfastbundle"] # loaded under setup
-      Open3.capture3(env.merge(extra_env), RbConfig.ruby, "-I#{LIB_DIR}", *native, "-rfastbundle/dsl", "-e", code, gemfile,
+      env["FASTBUNDLE_CACHE_DIR"] = nil
+      env["FASTBUNDLE_CACHE"] = nil
+      Open3.capture3(env.merge(extra_env), RbConfig.ruby, "-I#{LIB_DIR}", "-rfastbundle/dsl", "-e", code, gemfile,
                      chdir: File.dirname(gemfile))
     end
 
@@ -337,14 +337,19 @@ RSpec.describe FastBundle::Dsl do
       first, err, status = ruby_in_subprocess(code, gemfile)
       expect(status).to be_success, err
       cached = Dir.glob(File.join(@dir, ".cache", "fastbundle", "iseq", "*", "*"))
-      expect(cached.map { |f| File.basename(f)[/fastbundle%(.*?\.rb)\./, 1] }).to include("dsl%core.rb", "dsl%cold.rb", "definition.rb")
+      # Entry names are the file's absolute path with "/" as "%": strip our
+      # lib dir's exactly (the checkout may live under any directory, even
+      # one called fastbundle).
+      prefix = File.join(LIB_DIR, "fastbundle", "").gsub(%r{[/\\:]}, "%")
+      ours = cached.map { |f| File.basename(f) }.select { |n| n.start_with?(prefix) }
+      expect(ours.map { |n| n.delete_prefix(prefix)[/\A(.*?\.rb)\./, 1] }).to include("dsl%core.rb", "dsl%cold.rb", "definition.rb")
       second, err, status = ruby_in_subprocess(code, gemfile)
       expect(status).to be_success, err
       expect(Marshal.load(second)).to eq(Marshal.load(first))
       expect(Dir.glob(File.join(@dir, ".cache", "fastbundle", "iseq", "*", "*")).sort).to eq(cached.sort)
 
       FileUtils.rm_rf(File.join(@dir, ".cache"))
-      third, err, status = ruby_in_subprocess(code, gemfile, "FASTBUNDLE_ISEQ_CACHE" => "0")
+      third, err, status = ruby_in_subprocess(code, gemfile, "FASTBUNDLE_CACHE" => "0")
       expect(status).to be_success, err
       expect(Marshal.load(third)).to eq(Marshal.load(first))
       expect(File.exist?(File.join(@dir, ".cache"))).to be(false)
@@ -356,6 +361,18 @@ RSpec.describe FastBundle::Dsl do
       "$compiles = 0\n" \
         "RubyVM::InstructionSequence.singleton_class.prepend(Module.new { def compile(*a, **k) = ($compiles += 1; super) })\n" \
         "#{code}"
+    end
+
+    # The payload of a sealed cache file (src/sealed.rs: 24 header bytes).
+    def unsealed(file)
+      File.binread(file).byteslice(24..)
+    end
+
+    # Writes PAYLOAD as a sealed cache file, so that it reaches the reader
+    # behind the checksum.
+    def write_sealed(file, payload)
+      require "fastbundle"
+      expect(FastBundle::Native.write_cache_file(file, payload)).to be(true)
     end
 
     def gemfile_cache_entries
@@ -378,7 +395,7 @@ RSpec.describe FastBundle::Dsl do
       compiles, deps = Marshal.load(first)
       expect(compiles).to eq(2) # Gemfile and extra.rb
       expect(gemfile_cache_entries.map { |e| File.basename(e)[/[^%]+\z/] }).to contain_exactly("Gemfile", "extra.rb")
-      expect(gemfile_cache_entries.map { |e| File.open(e, &:gets).split(" ")[1] }).to eq(%w[iseq iseq])
+      expect(gemfile_cache_entries.map { |e| unsealed(e).split(" ", 3)[1] }).to eq(%w[iseq iseq])
 
       second, err, status = ruby_in_subprocess(code, gemfile)
       expect(status).to be_success, err
@@ -401,7 +418,8 @@ RSpec.describe FastBundle::Dsl do
       expected, err, status = ruby_in_subprocess(code, gemfile)
       expect(status).to be_success, err
       entry = gemfile_cache_entries.fetch(0)
-      good = File.binread(entry)
+      sealed = File.binread(entry)
+      good = unsealed(entry)
       header, rest = good.split("\n", 2)
       damaged = {
         "truncated" => good[0, good.bytesize - 40],
@@ -412,14 +430,24 @@ RSpec.describe FastBundle::Dsl do
         "empty" => "",
         "another version" => header.sub(FastBundle::GemfileCache::MAGIC, "FBGF9") + "\n" + rest,
       }
-      damaged.each do |what, bytes|
+      # Behind a checksum that holds (each reaches the entry's reader) ...
+      writes = damaged.map { |what, bytes| [what, -> { write_sealed(entry, bytes) }] }
+      # ... and damage the checksum catches: every 97th byte flipped, a cut, no seal.
+      (0...sealed.bytesize).step(97) do |i|
+        flipped = sealed.dup
+        flipped.setbyte(i, flipped.getbyte(i) ^ 0x10)
+        writes << ["byte #{i} flipped", -> { File.binwrite(entry, flipped) }]
+      end
+      writes << ["cut", -> { File.binwrite(entry, sealed.byteslice(0, sealed.bytesize / 2)) }]
+      writes << ["unsealed", -> { File.binwrite(entry, good) }]
+      writes.each do |what, write|
         definition_records.each { |f| File.unlink(f) } # else the entry is not even read
-        File.binwrite(entry, bytes)
+        write.call
         out, err, status = ruby_in_subprocess(code, gemfile)
         expect(status).to be_success, "#{what}: #{err}"
         expect(Marshal.load(out)).to eq(Marshal.load(expected)), what
       end
-      expect(File.binread(entry)).to eq(good) # rewritten by the last evaluation
+      expect(File.binread(entry)).to eq(sealed) # rewritten by the last evaluation
     end
 
     # What a subprocess evaluation answered (everything but the lockfile),
@@ -489,7 +517,7 @@ RSpec.describe FastBundle::Dsl do
       expect(second_err).to eq(first_err) # the warnings, printed again
       expect(probe(gemfile, "WITH_EXTRA" => "1")[0]).not_to eq(first) # env: checked when asked, not recorded
 
-      uncached, = probe(gemfile, "FASTBUNDLE_ISEQ_CACHE" => "0")
+      uncached, = probe(gemfile, "FASTBUNDLE_CACHE" => "0")
       expect(uncached).to eq(first)
 
       # An edit that keeps the size and the mtime is seen.
@@ -529,7 +557,7 @@ RSpec.describe FastBundle::Dsl do
         first, = probe(gemfile, state.call(before))
         after_env = state.call(after)
         second, = probe(gemfile, after_env)
-        fresh, = probe(gemfile, after_env.merge("FASTBUNDLE_ISEQ_CACHE" => "0"))
+        fresh, = probe(gemfile, after_env.merge("FASTBUNDLE_CACHE" => "0"))
         expect(fresh).not_to eq(first), "#{what}: the case does not vary"
         expect(second).to eq(fresh), what
         expect(definition_records).to eq([]), what
@@ -549,7 +577,7 @@ RSpec.describe FastBundle::Dsl do
       RUBY
       worlds = [{ "WITH_A" => "1", "DB" => "pg" }, { "B_VERSION" => "~> 2.0" }, { "WITH_A" => "" }, { "NO_MODERN" => "" }]
       answers = worlds.map do |env|
-        fresh, = probe(gemfile, env.merge("FASTBUNDLE_ISEQ_CACHE" => "0"))
+        fresh, = probe(gemfile, env.merge("FASTBUNDLE_CACHE" => "0"))
         first, _, loaded = probe(gemfile, env)
         expect([first, loaded]).to eq([fresh, 1]), env.inspect # another world: evaluated (and recorded) again
         expect(probe(gemfile, env.merge("UNRELATED" => "x"))).to eq([fresh, "", 0]), env.inspect # from the record
@@ -559,7 +587,7 @@ RSpec.describe FastBundle::Dsl do
       expect(answers.uniq.size).to eq(worlds.size)
     end
 
-    it "records ENV entries as digests, never their values, and needs the native extension for that" do
+    it "records ENV entries as digests, never their values" do
       gemfile = write("Gemfile", %(source "https://rubygems.org"\ngem "a" if ENV["GEMFURY_TOKEN"]\n))
       token = "tok-#{rand(10**12)}-secret"
       first, _, loaded = probe(gemfile, "GEMFURY_TOKEN" => token)
@@ -571,10 +599,6 @@ RSpec.describe FastBundle::Dsl do
       cached = Dir.glob(File.join(@dir, ".cache", "**", "*"), File::FNM_DOTMATCH).select { |f| File.file?(f) }
       cached.each { |f| expect(File.binread(f)).not_to include(token), f }
 
-      FileUtils.rm_rf(File.join(@dir, ".cache"))
-      expect(probe(gemfile, "GEMFURY_TOKEN" => token, native: false)[2]).to eq(1)
-      expect(definition_records).to eq([])
-      expect(probe(gemfile, "GEMFURY_TOKEN" => token, native: false)[2]).to eq(1) # never answered without digests
     end
 
     it "writes no cache entry for a Gemfile that holds credentials, and removes an earlier one" do
@@ -612,7 +636,7 @@ RSpec.describe FastBundle::Dsl do
       gemfile = write("Gemfile", PLAIN_GEMFILE)
       expected, = probe(gemfile)
       record = definition_records.fetch(0)
-      good = File.binread(record)
+      good = unsealed(record)
       header, rest = good.split("\n", 2)
       damaged = {
         "truncated" => good[0, good.bytesize - 40],
@@ -625,7 +649,7 @@ RSpec.describe FastBundle::Dsl do
         "another format" => header.sub(FastBundle::GemfileCache::DEFINITION_MAGIC, "FBDF9") + "\n" + rest,
       }
       damaged.each do |what, bytes|
-        File.binwrite(record, bytes)
+        write_sealed(record, bytes)
         answer, _, loaded = probe(gemfile)
         expect([answer, loaded]).to eq([expected, 1]), what
       end
@@ -652,7 +676,7 @@ RSpec.describe FastBundle::Dsl do
       first, err, status = ruby_in_subprocess(code, gemfile)
       expect(status).to be_success, err
       expect(Marshal.load(first)).to eq([1, %w[a b], nil]) # compiled once, to find out
-      expect(gemfile_cache_entries.map { |e| File.open(e, &:gets).split(" ")[1] }).to eq(%w[source])
+      expect(gemfile_cache_entries.map { |e| unsealed(e).split(" ", 3)[1] }).to eq(%w[source])
       second, err, status = ruby_in_subprocess(code, gemfile)
       expect(status).to be_success, err
       expect(Marshal.load(second)).to eq([0, %w[a b], nil])
@@ -671,7 +695,7 @@ RSpec.describe FastBundle::Dsl do
       out, err, status = ruby_in_subprocess(code, gemfile, "DEFINE_PROBE" => "1")
       expect(status).to be_success, err
       expect(out).to eq('["probe/x"]')
-      expect(gemfile_cache_entries.map { |e| File.open(e, &:gets).split(" ")[1] }).to eq(%w[iseq])
+      expect(gemfile_cache_entries.map { |e| unsealed(e).split(" ", 3)[1] }).to eq(%w[iseq])
       out, err, status = ruby_in_subprocess(code, gemfile)
       expect(status).to be_success, err
       expect(out).to eq("uninitialized constant FastBundle::Dsl::Probe")

@@ -411,7 +411,8 @@ RSpec.describe "setup errors: bad input and faults, against Bundler" do
       outcome = run_all(w, unfrozen: true)
       expect_boot(outcome)
       # Bundler without frozen would rewrite it into one section per source.
-      expect(outcome.theirs_unfrozen[0]).to eq("Resolving dependencies...\nbooted\n")
+      # Unfrozen Bundler does something else with it: 2.3 re-resolves, 2.6 refuses.
+      expect(outcome.theirs_unfrozen[0]).not_to eq(outcome.theirs[0])
     end
 
     it "a needed gem missing from the lockfile: frozen Bundler's 16" do
@@ -537,11 +538,13 @@ RSpec.describe "setup errors: bad input and faults, against Bundler" do
       port = server.port
       other = self.class.second_server.port
       w = installed_world(%(source "http://user:secret@127.0.0.1:#{port}"\ngem "beta"\n))
-      expect(w.lockfile).to include("secret") # Bundler keeps them in Gemfile.lock
+      # Bundler 2.3 also keeps them in Gemfile.lock; 2.6 only in the Gemfile.
+      expect(w.read("Gemfile") + w.lockfile).to include("secret")
       w.gemfile(%(source "http://user:secret@127.0.0.1:#{other}"\ngem "beta"\n))
       outcome = run_all(w)
+      locked_user = w.lockfile.include?("user:secret@") ? "***@" : "" # see above
       expect_failure(outcome, status: 16, error: "ProductionError",
-                              includes: ["http://***@127.0.0.1:#{port}/", "http://***@127.0.0.1:#{other}/"])
+                              includes: ["http://#{locked_user}127.0.0.1:#{port}/", "http://***@127.0.0.1:#{other}/"])
       expect_no_secret(outcome)
     end
 
@@ -576,7 +579,8 @@ RSpec.describe "setup errors: bad input and faults, against Bundler" do
 
     it "never appear when an unreadable lockfile line holds them" do
       w = installed_world(%(source "http://user:secret@127.0.0.1:#{server.port}"\ngem "beta"\n))
-      w.file("Gemfile.lock", w.lockfile.sub("  remote: http://user:secret@", "  remote http://user:secret@"))
+      # Whether or not this Bundler wrote the credentials into the lockfile.
+      w.file("Gemfile.lock", w.lockfile.sub(%r{  remote: http://(user:secret@)?}, "  remote http://user:secret@"))
       outcome = run_all(w)
       expect_failure(outcome, status: 16, error: "ProductionError", includes: ["remote http://***@127.0.0.1"])
       expect_no_secret(outcome)

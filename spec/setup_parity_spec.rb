@@ -102,6 +102,21 @@ RSpec.describe "FastBundle.setup parity with Bundler.setup" do
     end
   end
 
+  # Ruby 3.3 warns when a default gem that is becoming a bundled gem (csv,
+  # base64 ...) is required from outside the bundle, under Bundler 2.5+ only
+  # (Ruby 3.1 and Bundler 2.3 have no such warning: both sides say nothing).
+  it "warns about default gems becoming bundled gems exactly as Bundler does" do
+    w = self.class.world(:setup_system)
+    code = 'require "csv"; require "base64"; require "json"; require "alpha"; warn "done"'
+    theirs, ours = [["bundler", {}], ["fastbundle", { "RUBYLIB" => LIB_DIR }]].map do |tool, env|
+      _, err, status = w.ruby("-r#{tool}/setup", "-e", code, env: env, allow_failure: true)
+      [status.exitstatus, err]
+    end
+    expect(ours).to eq(theirs)
+    expect(ours).to eq([0, "done\n"]) if RUBY_VERSION < "3.3"
+    expect(ours[1]).to include("base64 was loaded from the standard library") if RUBY_VERSION.start_with?("3.3")
+  end
+
   it "loads no file of Bundler's (Bundler is fastbundle's facade)" do
     w = self.class.world(:setup_system)
     out, = w.ruby("-rfastbundle/setup", "-e", "p $LOADED_FEATURES.grep(%r{/bundler[-/.]}), defined?(Bundler::ORIGINAL_ENV)",

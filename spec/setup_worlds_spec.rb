@@ -47,7 +47,7 @@ module WorldGems
   # The conditions world: gems behind platforms, install_if and env, some
   # with dependencies only they would pull in.
   COND_GRAPH = {
-    "c-base" => {}, "c-shared" => {}, "c-ruby" => {}, "c-mri" => {}, "c-mri31" => {}, "c-mri30" => {},
+    "c-base" => {}, "c-shared" => {}, "c-ruby" => {}, "c-mri" => {}, "c-mrinow" => {}, "c-mri30" => {},
     "c-jdep2" => {}, "c-jdep" => { "c-jdep2" => [] }, "c-jruby" => { "c-jdep" => [] },
     "c-windep" => {}, "c-win" => { "c-windep" => [] }, "c-jblock" => {},
     "c-yesdep" => {}, "c-yes" => { "c-yesdep" => [], "c-shared" => [] },
@@ -59,6 +59,17 @@ end
 
 RSpec.describe "FastBundle.setup parity across worlds" do
   include SetupParity
+
+  # Facts of this Ruby and of Debian's packages, read from RubyGems (never
+  # Bundler's answers): a default gem's version, or nil when it is none; the
+  # newest version Debian installed.
+  def self.default_version(name)
+    Gem::Specification.default_stubs("#{name}-*.gemspec").find { |s| s.name == name }&.version&.to_s
+  end
+
+  def debian_version(name)
+    Gem::Specification.find_all_by_name(name).reject(&:default_gem?).map(&:version).max.to_s
+  end
 
   # One gem server for every world of this file.
   def self.server
@@ -203,7 +214,7 @@ RSpec.describe "FastBundle.setup parity across worlds" do
     ])
   end
 
-  # 2. A `file://` source: a `gem generate_index` repository on disk, and a
+  # 2. A `file://` source: a full-index repository on disk (GemServer.write_full_index), and a
   # source block for the gem server beside it.
   describe "a file:// source" do
     def self.world
@@ -217,7 +228,7 @@ RSpec.describe "FastBundle.setup parity across worlds" do
         GemFactory.build(gems, name: "f-plat", version: "0.1.0")
         GemFactory.build(gems, name: "f-plat", version: "0.1.0", platform: "x86_64-linux")
         GemFactory.build(gems, name: "f-paths", version: "0.1.0", require_paths: %w[lib extra])
-        GemFactory.run!(["gem", "generate_index", "--norc", "--quiet", "--directory", repo], chdir: repo)
+        GemServer.write_full_index(repo)
         w.gemfile(<<~G)
           source "file://#{repo}"
           gem "f-app"
@@ -264,12 +275,13 @@ RSpec.describe "FastBundle.setup parity across worlds" do
   describe "platforms, install_if and env conditions" do
     def self.world
       World.cached(:conditions) do |w|
-        w.gemfile(<<~'G'.sub("SERVER", server.url))
+        # c-mrinow: the running Ruby's own mri_NN (mri_31 on Ruby 3.1, mri_33 on 3.3).
+        w.gemfile(<<~'G'.sub("SERVER", server.url).sub("MRI_NOW", "mri_#{RUBY_VERSION[/\A(\d+)\.(\d+)/, 1]}#{$2}"))
           source "SERVER"
           gem "c-base"
           gem "c-ruby", platforms: :ruby
           gem "c-mri", platforms: [:mri, :jruby]
-          gem "c-mri31", platform: :mri_31
+          gem "c-mrinow", platform: :MRI_NOW
           gem "c-mri30", platforms: :mri_30
           gem "c-jruby", platforms: :jruby
           gem "c-win", platforms: [:mingw, :x64_mingw, :mswin, :mswin64]
@@ -318,14 +330,14 @@ RSpec.describe "FastBundle.setup parity across worlds" do
 
     selections([
       ["FBW_FLAG set, FBW_MODE=fast", { "FBW_FLAG" => "1", "FBW_MODE" => "fast" },
-       %w[c-base c-ruby c-mri c-mri31 c-yes c-yesdep c-shared c-env c-envdep c-envval c-test], %w[c-envre]],
+       %w[c-base c-ruby c-mri c-mrinow c-yes c-yesdep c-shared c-env c-envdep c-envval c-test], %w[c-envre]],
       ["FBW_MODE=slow", { "FBW_MODE" => "slow" }, %w[c-envre c-yes], %w[c-env c-envdep c-envval]],
       ["no condition variables", {}, %w[c-base c-yes c-shared], %w[c-env c-envval c-envre]],
       ["setup(:test) with FBW_FLAG", { "SETUP_GROUPS" => "test", "FBW_FLAG" => "1" }, %w[c-test c-base], %w[c-env c-yes]]
     ])
   end
 
-  # 4. Debian's system gems: Rails 6.1 and friends from Debian packages
+  # 4. Debian's system gems: Rails (6.1 on Debian 12, 7.2 on 13) and friends from Debian packages
   # (rubygems-integration dirs, some holding only specifications, default
   # and bundled gems), resolved with `bundle install --local`, plus a gem
   # `gem install`ed into GEM_HOME from the gem server.
@@ -335,7 +347,7 @@ RSpec.describe "FastBundle.setup parity across worlds" do
         w.gem("install", "--no-document", "--clear-sources", "--source", server.url, "l-beta", "outside")
         w.gemfile(<<~G)
           source "https://rubygems.org"
-          gem "rails", "~> 6.1"
+          gem "rails", "~> #{RailsApp.rails_minor}"
           gem "sqlite3"
           gem "nokogiri"
           gem "rack"
@@ -364,7 +376,8 @@ RSpec.describe "FastBundle.setup parity across worlds" do
     end
 
     it "bundler/setup, requiring Rails: the same process state" do
-      expect(world.lockfile).to include("rails (6.1", "racc (1.6.2)", "sqlite3 (1.4.2)", "remote: #{self.class.server.url}/")
+      expect(world.lockfile).to include("rails (#{RailsApp.rails_minor}", "racc (#{debian_version("racc")})",
+                                        "sqlite3 (#{debian_version("sqlite3")})", "remote: #{self.class.server.url}/")
       theirs, ours = dump_both(world, env: probes.merge("REQUIRE_GEMS" => "rails/all,sqlite3,nokogiri,l-beta"))
       expect_same_state(theirs, ours)
       expect(ours["require_inside"].values).to all(eq("ok"))
@@ -383,16 +396,20 @@ RSpec.describe "FastBundle.setup parity across worlds" do
   end
 
   # `path` set: GEM_PATH is dropped, so of the system's gems only the
-  # default gems remain (racc 1.6.0, not Debian's newer 1.6.2).
+  # default gems remain (Ruby 3.1's racc 1.6.0, not Debian's newer 1.6.2).
+  # racc became a bundled gem in Ruby 3.3: there it is no default gem, so it
+  # is not in this Gemfile, and `gem "racc"` is refused under both runtimes.
   describe "vendor/bundle beside Debian's default gems" do
+    def self.defaults_here
+      %w[json racc stringio].select { |name| default_version(name) }
+    end
+
     def self.world
       World.cached(:vendor_defaults, system_gems: true) do |w|
         w.gemfile(<<~G)
           source "#{server.url}"
           gem "l-gamma"
-          gem "json"
-          gem "racc"
-          gem "stringio"
+          #{defaults_here.map { |name| %(gem "#{name}") }.join("\n")}
         G
         w.config("path", "vendor/bundle")
         w.bundle("install")
@@ -402,13 +419,15 @@ RSpec.describe "FastBundle.setup parity across worlds" do
 
     it "bundler/setup: the same process state" do
       world = self.class.world
-      expect(world.lockfile).to include("racc (1.6.0)", "json (2.6.1)")
-      probes = { "OUTSIDE_GEMS" => "outside", "PROBE_GEMS" => "racc,racc:= 1.6.2,json,rack,outside",
-                 "REQUIRE_GEMS" => "l-gamma,racc,json,stringio" }
+      defaults = self.class.defaults_here
+      expect(defaults).to include("json", "stringio")
+      expect(world.lockfile).to include(*defaults.map { |name| "#{name} (#{self.class.default_version(name)})" })
+      probes = { "OUTSIDE_GEMS" => "outside", "PROBE_GEMS" => "racc,racc:= #{debian_version("racc")},json,rack,outside",
+                 "REQUIRE_GEMS" => ["l-gamma", *defaults].join(",") }
       theirs, ours = dump_both(world, env: probes)
       expect_same_state(theirs, ours)
       expect(ours["env"]["GEM_HOME"]).to end_with("app/vendor/bundle/ruby/#{RbConfig::CONFIG["ruby_version"]}")
-      expect(ours["loaded_specs"]).to include(["racc", "1.6.0"], ["l-gamma", "1.0.0"])
+      expect(ours["loaded_specs"]).to include(["json", self.class.default_version("json")], ["l-gamma", "1.0.0"])
     end
   end
 

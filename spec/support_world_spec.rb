@@ -2,12 +2,14 @@
 
 require "spec_helper"
 require "rubygems/package"
+require "digest"
 require "json"
-require "zlib"
 
 # Proves the test-support infrastructure builds real worlds: real `gem build`,
 # a real HTTP gem source, real `bundle install` / `bundle lock`.
 RSpec.describe "spec support (GemFactory, GemServer, World)" do
+  include SetupParity
+
   before(:all) do
     @repo = World.tmpdir("repo")
     gems = File.join(@repo, "gems")
@@ -99,12 +101,65 @@ RSpec.describe "spec support (GemFactory, GemServer, World)" do
   end
 
   describe GemServer do
-    it "serves a full index (static files) that lists both platy platforms" do
-      body = Net::HTTP.new("127.0.0.1", @server.port, nil).start { |h| h.get("/specs.4.8.gz").body }
-      tuples = Marshal.load(Zlib.gunzip(body)).map { |n, v, p| [n, v.to_s, p] }
-      expect(tuples).to include(["platy", "1.0.0", "ruby"], ["platy", "1.0.0", "x86_64-linux"],
-                                ["leafy", "2.0.0", "ruby"])
+    def get(path, headers = {}, server: @server)
+      Net::HTTP.new("127.0.0.1", server.port, nil).start { |h| h.get(path, headers) }
+    end
+
+    it "serves the compact index: versions lists every variant, info lines carry dependencies and checksums" do
+      versions = get("/versions").body
+      expect(versions).to start_with("created_at: ")
+      lines = versions.split("---\n", 2).last.lines.to_h { |l| l.split(" ", 2) }
+      expect(lines["platy"]).to match(/\A1\.0\.0,1\.0\.0-x86_64-linux \h{32}\n\z/)
+      expect(lines["leafy"]).to start_with("1.0.0,2.0.0 ")
+
+      info = get("/info/branchy").body
+      expect(Digest::MD5.hexdigest(info)).to eq(lines["branchy"].split.last)
+      sha = Digest::SHA256.file(@built[:branchy]).hexdigest
+      expect(info).to eq("---\n1.2.0 leafy:~> 1.0,twig:< 1&>= 0.1|checksum:#{sha}\n")
+      expect(get("/gems/branchy-1.2.0.gem").body).to eq(File.binread(@built[:branchy]))
+      expect(get("/info/nonesuch").code).to eq("404")
       expect(@server.url).to match(%r{\Ahttp://127\.0\.0\.1:\d+\z})
+    end
+
+    it "answers the conditional and partial requests of a cached index as Bundler expects" do
+      full = get("/versions")
+      expect(full["ETag"]).to eq(%("#{Digest::MD5.hexdigest(full.body)}"))
+      expect(full["Repr-Digest"]).to eq("sha-256=:#{[Digest::SHA256.digest(full.body)].pack("m0")}:")
+      expect(get("/versions", { "If-None-Match" => full["ETag"] }).code).to eq("304")
+      tail = get("/versions", { "Range" => "bytes=10-" })
+      expect([tail.code, tail.body]).to eq(["206", full.body.byteslice(10..)])
+    end
+
+    it "with credentials, refuses requests without them; Bundler takes them from bundle config or BUNDLE_<HOST>" do
+      private_server = GemServer.start(@repo, credentials: "fbuser:fb-secret")
+      gemfile = %(source "#{private_server.url}"\ngem "branchy"\n)
+      expect(get("/versions", server: private_server).code).to eq("401")
+
+      anonymous = World.new
+      anonymous.gemfile(gemfile)
+      out, err, status = anonymous.bundle("install", allow_failure: true)
+      expect(status).not_to be_success
+      expect(out + err).to include("Authentication is required for 127.0.0.1")
+
+      configured = World.new
+      configured.gemfile(gemfile)
+      configured.config(private_server.config_key, "fbuser:fb-secret")
+      configured.bundle("install")
+      # fastbundle boots it as Bundler does; the secret lives only in the config.
+      theirs, ours = dump_both(configured)
+      expect_same_state(theirs, ours)
+      expect(ours["loaded_specs"].map(&:first)).to include("branchy", "leafy", "twig")
+      expect(JSON.dump(ours)).not_to include("fb-secret")
+
+      by_env = World.new
+      by_env.gemfile(gemfile)
+      by_env.bundle("install", env: { "BUNDLE_127__0__0__1" => "fbuser:fb-secret" })
+      expect(by_env.lockfile).to eq(configured.lockfile)
+      expect(by_env.lockfile).not_to include("fb-secret")
+      expect(private_server.requests).to include("GET /versions 401", "GET /info/branchy 200",
+                                                 "GET /gems/branchy-1.2.0.gem 200")
+    ensure
+      private_server&.stop
     end
   end
 
@@ -112,6 +167,10 @@ RSpec.describe "spec support (GemFactory, GemServer, World)" do
     it "bundle install into GEM_HOME locks the x86_64-linux variant and bundler/setup loads everything" do
       w = installed_world
       lock = w.lockfile
+      # Bundler 2.5+ locks the generic `ruby` platform beside the local one,
+      # and with it the `ruby` variant of platy.
+      ruby_locked = lock.include?("PLATFORMS\n  ruby\n")
+      expect(ruby_locked).to eq(Gem::Version.new(World.bundler_version) >= Gem::Version.new("2.5"))
       expect(lockfile_specs(lock, "GEM")).to eq(<<~L.chomp)
         \  remote: #{@server.url}/
           specs:
@@ -121,13 +180,13 @@ RSpec.describe "spec support (GemFactory, GemServer, World)" do
             leafy (1.0.0)
             multipath (1.0.0)
             nativo (0.1.0)
-            platy (1.0.0-x86_64-linux)
+        #{ruby_locked ? "    platy (1.0.0)\n" : ""}    platy (1.0.0-x86_64-linux)
             twig (0.5.0)
       L
       expect(lock).to include("GIT\n  remote: #{@git_dir}\n  revision: #{@git_rev}\n  branch: feature\n" \
                               "  specs:\n    gitgem (0.3.0)\n")
       expect(lock).to include("PATH\n  remote: #{@local}\n  specs:\n    localgem (0.2.0)\n      twig\n")
-      expect(lock).to include("PLATFORMS\n  x86_64-linux\n\n", "BUNDLED WITH\n   #{World.bundler_version}\n")
+      expect(lock).to include("  x86_64-linux\n\nDEPENDENCIES", "BUNDLED WITH\n   #{World.bundler_version}\n")
 
       # Installed into GEM_HOME; the C extension was compiled at install time.
       installed = Dir.children(File.join(w.gem_home, "gems"))
@@ -164,10 +223,10 @@ RSpec.describe "spec support (GemFactory, GemServer, World)" do
       w.gemfile(%(source "#{@server.url}"\ngem "branchy"\ngem "platy"\n))
       @server.clear_requests
       w.bundle("lock")
-      expect(w.lockfile).to include("    platy (1.0.0-x86_64-linux)\n", "PLATFORMS\n  x86_64-linux\n\n")
+      expect(w.lockfile).to include("    platy (1.0.0-x86_64-linux)\n", "  x86_64-linux\n\nDEPENDENCIES")
       expect(Dir.glob("*/*", base: w.gem_home)).to be_empty
-      # Static server: compact index and dependency API 404, full index is used; no .gem downloaded.
-      expect(@server.requests).to include("GET /versions 404", "GET /api/v1/dependencies 404", "GET /specs.4.8.gz 200")
+      # The compact index is used: versions, then the info of each gem needed; no .gem downloaded.
+      expect(@server.requests).to include("GET /versions 200", "GET /info/branchy 200", "GET /info/leafy 200")
       expect(@server.requests.grep(%r{\AGET /gems/})).to be_empty
 
       w.bundle("lock", "--add-platform", "ruby")

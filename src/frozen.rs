@@ -23,7 +23,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use crate::lockfile::{LockedDependency, LockedSpec, Lockfile};
-use crate::plan::GemfileDependency;
+use crate::request::GemfileDependency;
 use crate::source::{self, Source};
 
 /// One source the Gemfile declares (`Definition#sources` order).

@@ -4,6 +4,7 @@
 //! `cargo test` alone, fuzzed, and (later) cached: the magnus binding in
 //! `ext/fastbundle` converts one request in and one answer out.
 
+pub mod cache_dir;
 pub mod digest;
 pub mod frozen;
 #[doc(hidden)]
@@ -12,12 +13,19 @@ pub mod gem_dirs;
 pub mod input_file;
 pub mod lockfile;
 pub mod manpath;
+pub mod materialize;
 pub mod parallel;
+pub mod paths;
 pub mod plan;
+pub mod plan_cache;
+pub mod plan_error;
 pub mod platform;
 pub mod redact;
+pub mod sealed;
+pub mod request;
 pub mod settings;
 pub mod source;
+pub mod spec_set;
 pub mod version;
 
 pub use lockfile::{Lockfile, LockfileError, LockfileErrorKind, SourceKind, Span};

@@ -13,54 +13,17 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use crate::frozen::{self, GemfileSource, Mismatch};
-use crate::gem_dirs::{self, DefaultSpecs, GemIndex, InstalledSpec, ScanErrorKind, ScanRequest};
-use crate::lockfile::{Lockfile, LockfileError, SourceKind};
+use crate::frozen;
+use crate::gem_dirs::{self, DefaultSpecs, GemIndex, ScanErrorKind, ScanRequest};
+use crate::lockfile::{Lockfile, SourceKind};
+use crate::materialize::{self, Materialized};
+use crate::paths::expand_path;
 use crate::platform::{self, Platform};
-use crate::redact::redact;
-use crate::settings::{Settings, SettingsEnv};
+use crate::settings::Settings;
+use crate::spec_set;
 
-/// One `gem` line (or `gemspec` dependency) of the Gemfile.
-#[derive(Clone, Debug, Default)]
-pub struct GemfileDependency {
-    pub name: String,
-    /// `Gem::Requirement#as_list`, e.g. `[">= 0"]`.
-    pub requirements: Vec<String>,
-    pub groups: Vec<String>,
-    /// `Dependency#should_include?`: platform, install_if and env conditions.
-    pub should_include: bool,
-    /// The gem has an explicit source (git, path, `source:`), which the
-    /// lockfile marks with `!`. (The frozen check compares `source` itself.)
-    pub pinned: bool,
-    pub force_ruby_platform: bool,
-    /// Index into [`Request::sources`] of the gem's own source (`git:`,
-    /// `path:`, a `source` block...), `None` for the default one.
-    pub source: Option<usize>,
-}
-
-#[derive(Clone, Debug, Default)]
-pub struct Request {
-    pub root: String,
-    pub gemfile: String,
-    pub lockfile: String,
-    pub dependencies: Vec<GemfileDependency>,
-    /// Every source the Gemfile declares, the global rubygems one included.
-    pub sources: Vec<GemfileSource>,
-    pub optional_groups: Vec<String>,
-    /// `setup(:a, :b)`: exactly these groups; `None`: Bundler's default.
-    pub groups: Option<Vec<String>>,
-    pub settings_env: SettingsEnv,
-    /// `Gem.path` and `Gem.dir` as this Ruby sees them.
-    pub gem_path: Vec<String>,
-    pub gem_dir: String,
-    pub default_specifications_dir: Option<String>,
-    pub default_dir: String,
-    /// `Gem::Platform.local.to_s`, `RUBY_ENGINE/RbConfig ruby_version`,
-    /// `Gem.extension_api_version`.
-    pub platform: String,
-    pub ruby_scope: String,
-    pub extension_api_version: String,
-}
+pub use crate::plan_error::PlanError;
+pub use crate::request::{GemfileDependency, Request};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PlannedSpec {
@@ -105,7 +68,7 @@ pub struct Plan {
     /// For each planned path gem (by full name), its locked dependencies
     /// (name, requirements): frozen Bundler refuses a path gem whose gemspec
     /// no longer says the same, which only Ruby can evaluate.
-    pub path_dependencies: Vec<(String, Vec<(String, Vec<String>)>)>,
+    pub path_dependencies: materialize::PathDependencies,
 }
 
 impl Plan {
@@ -113,140 +76,6 @@ impl Plan {
     pub fn load_paths(&self) -> Vec<&str> {
         self.specs.iter().rev().flat_map(|s| s.load_paths.iter().map(String::as_str)).collect()
     }
-}
-
-/// What went wrong, with the status code Bundler exits with.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum PlanError {
-    LockfileMissing { gemfile: String, lockfile: String },
-    Lockfile { path: String, error: LockfileError },
-    LockfileUnreadable { path: String, reason: String },
-    /// The Gemfile no longer matches the lockfile (frozen Bundler's verdict).
-    GemfileChanged { gemfile: String, lockfile: String, mismatch: Mismatch },
-    PlatformUnsupported(String),
-    /// A gem the requested groups need has no locked spec for this platform
-    /// (`@locked_specs_incomplete_for_platform`).
-    LockfileIncomplete { lockfile: String, platform: String, missing: Vec<String> },
-    GemNotFound(Vec<String>),
-    GitNotCheckedOut { name: String, uri: String, dir: String },
-    /// A path gem's directory is gone (Bundler's PathError).
-    PathMissing { name: String, path: String, is_file: bool },
-    BrokenInstall { full_name: String, reason: String },
-    /// A spec file in the gem dirs that RubyGems cannot read: it raises on
-    /// every lookup, and Bundler exits 1 with an error report.
-    UnreadableSpec { path: String, reason: String },
-    /// Locked gems that depend on each other (Bundler's
-    /// CyclicDependencyError): the cycle, its first gem repeated at the end.
-    CyclicDependency { lockfile: String, cycle: Vec<String> },
-    /// A spec file of a locked gem whose stub header would put a path
-    /// outside its gem directory on the load path (gem_dirs::refusal).
-    RefusedSpec { path: String, reason: String },
-    /// Any of the above, after lines of the lockfile had to be passed over.
-    AfterSkippedLines { error: Box<PlanError>, lockfile: String, skipped: Vec<LockfileError> },
-}
-
-impl PlanError {
-    /// The Ruby error class and Bundler's status code.
-    pub fn class_name(&self) -> &'static str {
-        match self {
-            // Frozen Bundler's answer to a missing lockfile (16): fastbundle
-            // never resolves, so it cannot write one either.
-            PlanError::LockfileMissing { .. } => "ProductionError",
-            PlanError::Lockfile { .. } | PlanError::LockfileUnreadable { .. } => "LockfileError",
-            PlanError::GemfileChanged { .. } => "ProductionError",
-            PlanError::PlatformUnsupported(_) => "ProductionError",
-            PlanError::LockfileIncomplete { .. } => "ProductionError",
-            PlanError::GemNotFound(_) => "GemNotFound",
-            PlanError::GitNotCheckedOut { .. } => "GitError",
-            PlanError::PathMissing { .. } => "PathError",
-            PlanError::BrokenInstall { .. } => "GemNotFound",
-            PlanError::UnreadableSpec { .. } | PlanError::RefusedSpec { .. } => "UnreadableGemspec",
-            PlanError::CyclicDependency { .. } => "CyclicDependencyError",
-            PlanError::AfterSkippedLines { error, .. } => error.class_name(),
-        }
-    }
-
-    pub fn message(&self) -> String {
-        match self {
-            PlanError::LockfileMissing { gemfile, lockfile } => format!(
-                "{gemfile} has no lockfile ({lockfile} does not exist).\n\
-                 fastbundle never resolves: run `bundle install` (or `bundle lock`) to write it."
-            ),
-            PlanError::Lockfile { path, error } => error.message(path),
-            PlanError::LockfileUnreadable { path, reason } => {
-                format!("Could not read the lockfile {path}: {reason}")
-            }
-            PlanError::GemfileChanged { gemfile, lockfile, mismatch } => {
-                mismatch.message(file_name(gemfile), file_name(lockfile))
-            }
-            PlanError::PlatformUnsupported(msg) => msg.clone(),
-            PlanError::LockfileIncomplete { lockfile, platform, missing } => format!(
-                "{} does not have all the gems needed on this platform ({platform}): {}.\n\
-                 fastbundle never re-resolves: run `bundle install` to complete it.",
-                file_name(lockfile),
-                missing.join(", ")
-            ),
-            PlanError::GemNotFound(missing) => {
-                let mut msg = String::from("Could not find ");
-                msg.push_str(&missing.join(", "));
-                msg.push_str(" in locally installed gems.\nRun `bundle install` to install missing gems.");
-                msg
-            }
-            PlanError::GitNotCheckedOut { name, uri, dir } => format!(
-                "The git source {} is not yet checked out (gem {name}, expected in {dir}).\n\
-                 Please run `bundle install` before trying to start your application.",
-                redact(uri)
-            ),
-            PlanError::PathMissing { name, path, is_file } => format!(
-                "The path `{path}` of the gem {name} {}.\n\
-                 Restore it, or change the gem's `path:` in the Gemfile and run `bundle install`.",
-                if *is_file { "is not a directory" } else { "does not exist" }
-            ),
-            PlanError::BrokenInstall { full_name, reason } => {
-                format!("The installed gem {full_name} is broken: {reason}.\nRun `bundle install` to reinstall it.")
-            }
-            PlanError::AfterSkippedLines { error, lockfile, skipped } => {
-                let mut msg = error.message();
-                msg.push_str(&format!("\n\n{} has lines that neither Bundler nor fastbundle can read:\n", file_name(lockfile)));
-                for e in skipped {
-                    msg.push_str(&format!("* {}\n", e.brief(lockfile)));
-                }
-                msg.push_str("Restore it from version control, or fix those lines and run `bundle install`.");
-                msg
-            }
-            PlanError::CyclicDependency { lockfile, cycle } => format!(
-                "Your bundle requires gems that depend on each other, creating an infinite loop: {} ({}).\n\
-                 Please remove either gem '{}' or gem '{}' and try again.",
-                cycle.join(" -> "),
-                file_name(lockfile),
-                cycle[cycle.len().saturating_sub(2)],
-                cycle[0]
-            ),
-            PlanError::RefusedSpec { path, reason } => format!(
-                "The installed gemspec {path} {reason}.\n\
-                 RubyGems never installs such a gem, and fastbundle puts nothing of it on the load path. \
-                 Remove that file, or reinstall the gem (`bundle install`)."
-            ),
-            PlanError::UnreadableSpec { path, reason } => format!(
-                "RubyGems cannot read the installed gemspec {path}: {reason}.\n\
-                 Bundler and RubyGems stop on it too. Remove or repair that file (reinstalling its gem rewrites it)."
-            ),
-        }
-    }
-}
-
-/// Debian's Bundler (`Gem::Specification#deleted_gem?`, what `bundle install`
-/// and `bundle info` use): the gem dir is gone, unless it is a default gem or
-/// one packaged by Debian, whose files live in vendor_ruby while its spec
-/// points into `/rubygems-integration/`. Bundler's runtime does not ask and
-/// puts the missing directory on the load path; fastbundle stops instead.
-fn deleted_gem(spec: &InstalledSpec) -> bool {
-    !spec.default_gem && !spec.full_gem_path_exists && !spec.full_gem_path.contains("/rubygems-integration/")
-}
-
-/// The last component of a path, as the user knows the file.
-fn file_name(path: &str) -> &str {
-    Path::new(path).file_name().and_then(|n| n.to_str()).unwrap_or(path)
 }
 
 /// Bundler's git checkout directory name: the repository's base name and the
@@ -323,239 +152,27 @@ pub fn plan_with(req: &Request, prefetched: Option<Prefetched>) -> Result<Plan, 
 }
 
 fn plan_locked(req: &Request, lock: &Lockfile, prefetched: Option<Prefetched>) -> Result<Plan, PlanError> {
-    let root = Path::new(&req.root);
-    let settings = Settings::load(root, &req.settings_env);
-    let frozen = settings.bool("frozen") || settings.bool("deployment");
-    let force_ruby = settings.bool("force_ruby_platform");
-
-    // Bundler's order: validate_platforms!, then the frozen check.
+    let settings = Settings::load(Path::new(&req.root), &req.settings_env);
     let local = Platform::parse(&req.platform);
-    let platforms: Vec<&str> = lock.platforms.iter().map(|&p| lock.str(p)).collect();
-    if !platform::lockfile_supports(&platforms, &local, force_ruby) {
-        let mut message = platform::unsupported_platform_message(&platforms, &local, force_ruby);
-        if platforms.is_empty() {
-            // Most often a lockfile read while `bundle install` rewrites it.
-            message.push_str(&format!(
-                "\n{} lists no platforms at all: it is empty, or was cut short while being written.",
-                file_name(&req.lockfile)
-            ));
-        }
-        return Err(PlanError::PlatformUnsupported(message));
-    }
-    frozen::check(&req.dependencies, &req.sources, lock, root).map_err(|mismatch| PlanError::GemfileChanged {
-        gemfile: req.gemfile.clone(),
-        lockfile: req.lockfile.clone(),
-        mismatch,
-    })?;
+    let force_ruby = settings.bool("force_ruby_platform");
+    check_lockfile(req, lock, &local, force_ruby)?;
 
     let groups = requested_groups(req, &settings);
-    let roots: Vec<&GemfileDependency> = req
-        .dependencies
-        .iter()
-        .filter(|d| d.should_include && d.groups.iter().any(|g| groups.contains(g)))
-        .collect();
+    let chosen = spec_set::resolve(req, lock, &groups, &local, force_ruby).map_err(|missing| {
+        PlanError::LockfileIncomplete { lockfile: req.lockfile.clone(), platform: local.to_string(), missing }
+    })?;
 
-    // SpecSet#for: breadth-first through locked dependencies.
-    let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (i, s) in lock.specs.iter().enumerate() {
-        by_name.entry(lock.str(s.name)).or_default().push(i);
-    }
-    let dep_force: HashMap<&str, bool> = req.dependencies.iter().map(|d| (d.name.as_str(), d.force_ruby_platform)).collect();
-    // (name, the locked spec that needs it)
-    let mut queue: std::collections::VecDeque<(&str, Option<&str>)> =
-        roots.iter().map(|d| (d.name.as_str(), None)).collect();
-    let mut handled: HashSet<&str> = HashSet::new();
-    let mut chosen: Vec<usize> = Vec::new();
-    let mut missing: Vec<String> = Vec::new();
-    let needed_by = |name: &str, parent: Option<&str>| match parent {
-        Some(p) => format!("{name} (needed by {p})"),
-        None => name.to_string(),
-    };
-    while let Some((name, parent)) = queue.pop_front() {
-        if name == "bundler" || !handled.insert(name) {
-            continue;
-        }
-        let Some(idx) = by_name.get(name) else {
-            missing.push(needed_by(name, parent));
-            continue;
-        };
-        let cands: Vec<(&str, &str)> =
-            idx.iter().map(|&i| (lock.str(lock.specs[i].version), lock.platform_str(lock.specs[i].platform))).collect();
-        let force = force_ruby || dep_force.get(name).copied().unwrap_or(false);
-        let same_deps = |a: usize, b: usize| {
-            let da: Vec<&str> = lock.deps_of(&lock.specs[idx[a]]).iter().map(|d| lock.str(d.name)).collect();
-            let db: Vec<&str> = lock.deps_of(&lock.specs[idx[b]]).iter().map(|d| lock.str(d.name)).collect();
-            da == db
-        };
-        let picks = platform::select_best_variants(&cands, &local, force, same_deps);
-        if picks.is_empty() {
-            missing.push(needed_by(name, parent));
-            continue;
-        }
-        for &p in &picks {
-            chosen.push(idx[p]);
-        }
-        for d in lock.deps_of(&lock.specs[idx[picks[0]]]) {
-            queue.push_back((lock.str(d.name), Some(name)));
-        }
-    }
-    if !missing.is_empty() {
-        return Err(PlanError::LockfileIncomplete {
-            lockfile: req.lockfile.clone(),
-            platform: local.to_string(),
-            missing,
-        });
-    }
-
-    let InstallDirs { bundle_path, use_system_gems, gem_dirs } = install_dirs(req, &settings);
-    let bundle_path_str = bundle_path.to_string_lossy().into_owned();
-    let pathname_locked = chosen.iter().any(|&i| lock.str(lock.specs[i].name) == PREACTIVATED);
-    let prefetched = prefetched.filter(|p| p.matches(req, &gem_dirs));
-    let (index, bundler) = match prefetched {
-        Some(p) => (p.index, p.bundler),
-        None => {
-            let mut names: HashSet<&str> = chosen.iter().map(|&i| lock.str(lock.specs[i].name)).collect();
-            names.extend(EXTRA_NAMES);
-            let index = scan_installed(req, &gem_dirs, &names);
-            let bundler = newest_bundler(req, &index, use_system_gems);
-            (index, bundler)
-        }
-    };
-    // A spec file of a locked gem that cannot be read stops the setup.
-    // (RubyGems reads every spec file of every gem dir, so under Bundler an
-    // unreadable one stops the boot whichever gem it belongs to; fastbundle
-    // reads only the spec files that can hold a locked gem.)
-    if let Some(e) = index.errors.iter().find(|e| {
-        matches!(
-            e.kind,
-            ScanErrorKind::UnreadableSpec(_) | ScanErrorKind::InvalidUtf8 | ScanErrorKind::BrokenStub | ScanErrorKind::Refused(_)
-        )
-    }) {
-        if let ScanErrorKind::Refused(why) = &e.kind {
-            return Err(PlanError::RefusedSpec { path: e.path.clone(), reason: why.clone() });
-        }
-        let reason = match &e.kind {
-            ScanErrorKind::UnreadableSpec(why) => why.split(" (os error").next().unwrap_or(why).to_string(),
-            ScanErrorKind::InvalidUtf8 => "its stub header is not valid UTF-8".to_string(),
-            _ => "its stub line is empty".to_string(),
-        };
-        return Err(PlanError::UnreadableSpec { path: e.path.clone(), reason });
-    }
-
+    let dirs = install_dirs(req, &settings);
+    let (index, bundler) = installed_specs(req, lock, &chosen, &dirs, prefetched);
+    check_readable(&index)?;
+    let platforms: Vec<&str> = lock.platforms.iter().map(|&p| lock.str(p)).collect();
     let by_full_name = platform::materializes_by_full_name(&platforms, &local, force_ruby);
-    let mut specs: Vec<PlannedSpec> = Vec::with_capacity(chosen.len());
-    let mut not_installed: Vec<String> = Vec::new();
-    let mut path_dependencies = Vec::new();
-    for &i in &chosen {
-        let ls = &lock.specs[i];
-        let name = lock.str(ls.name);
-        let version = lock.str(ls.version);
-        let source = &lock.sources[ls.source as usize];
-        match source.kind {
-            SourceKind::Gem | SourceKind::Plugin => {
-                let locked_platform = Platform::parse(lock.platform_str(ls.platform)).to_string();
-                let found = if by_full_name {
-                    let full = crate::lockfile::full_name(name, version, Some(&locked_platform));
-                    index.find(&full).filter(|s| s.extensions_built || s.default_gem)
-                } else {
-                    let installed: Vec<&gem_dirs::InstalledSpec> =
-                        index.named(name).filter(|s| s.extensions_built || s.default_gem).collect();
-                    let pairs: Vec<(&str, &str)> =
-                        installed.iter().map(|s| (s.version.as_str(), s.platform.as_str())).collect();
-                    platform::select_installed_variant(&pairs, version, &locked_platform, &local).map(|k| installed[k])
-                };
-                match found {
-                    // A spec whose gem dir is missing still counts, as for
-                    // RubyGems and Bundler: Debian's rubygems-integration
-                    // dirs hold specs only (e.g. sqlite3, whose files live in
-                    // vendor_ruby).
-                    Some(s) => {
-                        if s.has_stub && deleted_gem(s) {
-                            return Err(PlanError::BrokenInstall {
-                                full_name: s.full_name.clone(),
-                                reason: format!(
-                                    "its directory {} has been deleted, but its spec {} is still installed",
-                                    s.full_gem_path, s.spec_file
-                                ),
-                            });
-                        }
-                        specs.push(PlannedSpec {
-                            name: s.name.clone(),
-                            version: s.version.clone(),
-                            platform: s.platform.clone(),
-                            full_name: s.full_name.clone(),
-                            full_gem_path: s.full_gem_path.clone(),
-                            loaded_from: Some(s.spec_file.clone()),
-                            // No stub header: Ruby evaluates the installed gemspec.
-                            load_paths: if s.has_stub { s.require_paths.clone() } else { Vec::new() },
-                            gemspec_dir: None,
-                            gemspec_glob: None,
-                            source: source.kind,
-                            default_gem: s.default_gem,
-                        })
-                    }
-                    None => not_installed.push(lock.full_name(ls)),
-                }
-            }
-            SourceKind::Git | SourceKind::Path => {
-                let option = |key: &str| {
-                    source.options.iter().find(|(k, _)| lock.str(*k) == key).map(|(_, v)| lock.str(*v).to_string())
-                };
-                let remote = source.remotes.first().map(|&r| lock.str(r)).unwrap_or("");
-                let dir = if source.kind == SourceKind::Git {
-                    let revision = option("revision").unwrap_or_default();
-                    let checkout = bundle_path.join("bundler/gems").join(git_checkout_name(remote, &revision));
-                    if !checkout.is_dir() {
-                        return Err(PlanError::GitNotCheckedOut {
-                            name: name.to_string(),
-                            uri: remote.to_string(),
-                            dir: checkout.to_string_lossy().into_owned(),
-                        });
-                    }
-                    checkout
-                } else {
-                    // Source::Path#expanded_path: "../x" resolved from the root.
-                    let dir = PathBuf::from(expand_path(remote, root, req.settings_env.user_home.as_deref()));
-                    if !dir.is_dir() {
-                        return Err(PlanError::PathMissing {
-                            name: name.to_string(),
-                            path: dir.to_string_lossy().into_owned(),
-                            is_file: dir.exists(),
-                        });
-                    }
-                    dir
-                };
-                let dir = dir.to_string_lossy().into_owned();
-                if source.kind == SourceKind::Path {
-                    let deps = lock
-                        .deps_of(ls)
-                        .iter()
-                        .map(|d| (lock.str(d.name).to_string(), lock.requirements(d).map(str::to_string).collect()))
-                        .collect();
-                    path_dependencies.push((lock.full_name(ls), deps));
-                }
-                specs.push(PlannedSpec {
-                    name: name.to_string(),
-                    version: version.to_string(),
-                    platform: lock.platform_str(ls.platform).to_string(),
-                    full_name: lock.full_name(ls),
-                    full_gem_path: dir.clone(),
-                    loaded_from: None,
-                    load_paths: Vec::new(),
-                    gemspec_dir: Some(dir),
-                    gemspec_glob: option("glob"),
-                    source: source.kind,
-                    default_gem: false,
-                });
-            }
-        }
-    }
-    if !not_installed.is_empty() {
-        return Err(PlanError::GemNotFound(not_installed));
-    }
-
-    sort_specs(&mut specs, lock, &chosen)
+    let Materialized { mut specs, path_dependencies } =
+        materialize::materialize(req, lock, &chosen, &index, &dirs.bundle_path, &local, by_full_name)?;
+    spec_set::sort_specs(&mut specs, lock, &chosen)
         .map_err(|cycle| PlanError::CyclicDependency { lockfile: req.lockfile.clone(), cycle })?;
+
+    let pathname_locked = chosen.iter().any(|&i| lock.str(lock.specs[i].name) == PREACTIVATED);
     let preactivated = if pathname_locked {
         Vec::new()
     } else {
@@ -564,14 +181,78 @@ fn plan_locked(req: &Request, lock: &Lockfile, prefetched: Option<Prefetched>) -
     Ok(Plan {
         specs,
         groups,
-        bundle_path: bundle_path_str,
-        use_system_gems,
-        frozen,
-        gem_dirs,
+        bundle_path: dirs.bundle_path.to_string_lossy().into_owned(),
+        use_system_gems: dirs.use_system_gems,
+        frozen: settings.bool("frozen") || settings.bool("deployment"),
+        gem_dirs: dirs.gem_dirs,
         bundler,
         preactivated,
         path_dependencies,
     })
+}
+
+/// Bundler's order: `validate_platforms!`, then the frozen check (the
+/// Gemfile must still match the lockfile: fastbundle never re-resolves).
+fn check_lockfile(req: &Request, lock: &Lockfile, local: &Platform, force_ruby: bool) -> Result<(), PlanError> {
+    let platforms: Vec<&str> = lock.platforms.iter().map(|&p| lock.str(p)).collect();
+    if !platform::lockfile_supports(&platforms, local, force_ruby) {
+        let mut message = platform::unsupported_platform_message(&platforms, local, force_ruby);
+        if platforms.is_empty() {
+            // Most often a lockfile read while `bundle install` rewrites it.
+            message.push_str(&format!(
+                "\n{} lists no platforms at all: it is empty, or was cut short while being written.",
+                crate::plan_error::file_name(&req.lockfile)
+            ));
+        }
+        return Err(PlanError::PlatformUnsupported(message));
+    }
+    frozen::check(&req.dependencies, &req.sources, lock, Path::new(&req.root)).map_err(|mismatch| {
+        PlanError::GemfileChanged { gemfile: req.gemfile.clone(), lockfile: req.lockfile.clone(), mismatch }
+    })
+}
+
+/// The installed specs that may hold the chosen gems, and the Bundler a
+/// child `bundle` would run: from the prefetch thread when it read the same
+/// dirs, else scanned now (only spec files named like a chosen gem).
+fn installed_specs(
+    req: &Request,
+    lock: &Lockfile,
+    chosen: &[usize],
+    dirs: &InstallDirs,
+    prefetched: Option<Prefetched>,
+) -> (GemIndex, Option<(String, String)>) {
+    if let Some(p) = prefetched.filter(|p| p.matches(req, &dirs.gem_dirs)) {
+        return (p.index, p.bundler);
+    }
+    let mut names: HashSet<&str> = chosen.iter().map(|&i| lock.str(lock.specs[i].name)).collect();
+    names.extend(EXTRA_NAMES);
+    let index = scan_installed(req, &dirs.gem_dirs, &names);
+    let bundler = newest_bundler(req, &index, dirs.use_system_gems);
+    (index, bundler)
+}
+
+/// A spec file of a locked gem that cannot be read stops the setup.
+/// (RubyGems reads every spec file of every gem dir, so under Bundler an
+/// unreadable one stops the boot whichever gem it belongs to; fastbundle
+/// reads only the spec files that can hold a locked gem.)
+fn check_readable(index: &GemIndex) -> Result<(), PlanError> {
+    let Some(e) = index.errors.iter().find(|e| {
+        matches!(
+            e.kind,
+            ScanErrorKind::UnreadableSpec(_) | ScanErrorKind::InvalidUtf8 | ScanErrorKind::BrokenStub | ScanErrorKind::Refused(_)
+        )
+    }) else {
+        return Ok(());
+    };
+    if let ScanErrorKind::Refused(why) = &e.kind {
+        return Err(PlanError::RefusedSpec { path: e.path.clone(), reason: why.clone() });
+    }
+    let reason = match &e.kind {
+        ScanErrorKind::UnreadableSpec(why) => why.split(" (os error").next().unwrap_or(why).to_string(),
+        ScanErrorKind::InvalidUtf8 => "its stub header is not valid UTF-8".to_string(),
+        _ => "its stub line is empty".to_string(),
+    };
+    Err(PlanError::UnreadableSpec { path: e.path.clone(), reason })
 }
 
 /// The default gem Bundler's runtime requires (and so activates) itself.
@@ -724,181 +405,9 @@ pub fn bundle_path(req: &Request, settings: &Settings) -> (String, bool) {
     (expand_path(&path, Path::new(&req.root), req.settings_env.user_home.as_deref()), use_system_gems)
 }
 
-/// Ruby's `File.expand_path(path, base)` on Unix, without touching the file
-/// system: `~` and `~/…` start at the home dir, a relative path at BASE
-/// (itself absolute), `.` and `..` are resolved lexically (never above
-/// `/`), repeated and trailing slashes dropped.
-pub fn expand_path(path: &str, base: &Path, home: Option<&Path>) -> String {
-    let joined = match (path.strip_prefix('~'), home) {
-        (Some(rest), Some(home)) if rest.is_empty() || rest.starts_with('/') => {
-            format!("{}/{rest}", home.to_string_lossy())
-        }
-        _ if path.starts_with('/') => path.to_string(),
-        _ => format!("{}/{path}", base.to_string_lossy()),
-    };
-    let mut parts: Vec<&str> = Vec::new();
-    for part in joined.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            p => parts.push(p),
-        }
-    }
-    format!("/{}", parts.join("/"))
-}
-
-/// `SpecSet#sorted`: rake first, then a depth-first topological sort over
-/// specs in name order, each spec's dependencies visited in name order.
-/// Gems that depend on each other (a cycle of two or more; a gem depending
-/// on itself is fine, as for Bundler's TSort) are an error naming the
-/// cycle, as in Bundler.
-fn sort_specs(specs: &mut Vec<PlannedSpec>, lock: &Lockfile, chosen: &[usize]) -> Result<(), Vec<String>> {
-    let deps: Vec<Vec<&str>> = chosen
-        .iter()
-        .map(|&i| {
-            let mut d: Vec<&str> = lock.deps_of(&lock.specs[i]).iter().map(|d| lock.str(d.name)).collect();
-            d.sort_unstable();
-            d
-        })
-        .collect();
-    let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (i, s) in specs.iter().enumerate() {
-        by_name.entry(s.name.as_str()).or_default().push(i);
-    }
-    let mut nodes: Vec<usize> = (0..specs.len()).collect();
-    nodes.sort_by(|&a, &b| specs[a].name.cmp(&specs[b].name));
-    let mut order: Vec<usize> = Vec::with_capacity(specs.len());
-    if let Some(&rake) = by_name.get("rake").and_then(|v| v.first()) {
-        order.push(rake);
-    }
-    // Depth-first, each node's dependencies in name order, a node after
-    // them; iterative (a frame per node): a recursive walk overflows the
-    // stack on a deep chain, a crash that no panic guard catches. A node
-    // met again while its walk is open closes a cycle.
-    let mut state = vec![0u8; specs.len()]; // 0 new, 1 visiting, 2 done
-    let mut stack: Vec<(usize, usize, usize)> = Vec::new(); // (node, dependency, candidate)
-    for &root in &nodes {
-        if state[root] != 0 {
-            continue;
-        }
-        state[root] = 1;
-        stack.push((root, 0, 0));
-        while let Some(top) = stack.last_mut() {
-            let (n, d, c) = *top;
-            let Some(dep) = deps[n].get(d) else {
-                state[n] = 2;
-                order.push(n);
-                stack.pop();
-                continue;
-            };
-            match by_name.get(dep).and_then(|cands| cands.get(c)) {
-                Some(&child) => {
-                    top.2 += 1;
-                    if state[child] == 1 && child != n {
-                        let from = stack.iter().position(|&(m, _, _)| m == child).unwrap_or(0);
-                        let mut cycle: Vec<String> = stack[from..].iter().map(|&(m, _, _)| specs[m].name.clone()).collect();
-                        cycle.push(specs[child].name.clone());
-                        return Err(cycle);
-                    }
-                    if state[child] == 0 {
-                        state[child] = 1;
-                        stack.push((child, 0, 0));
-                    }
-                }
-                None => {
-                    top.1 += 1;
-                    top.2 = 0;
-                }
-            }
-        }
-    }
-    let mut seen = vec![false; specs.len()];
-    order.retain(|&i| !std::mem::replace(&mut seen[i], true));
-    let mut taken: Vec<Option<PlannedSpec>> = specs.drain(..).map(Some).collect();
-    specs.extend(order.into_iter().filter_map(|i| taken[i].take()));
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{expand_path, git_checkout_name, sort_specs, PlannedSpec};
-    use crate::lockfile::{Lockfile, SourceKind};
-    use std::path::Path;
-
-    fn planned(lock: &Lockfile) -> (Vec<PlannedSpec>, Vec<usize>) {
-        let specs = lock
-            .specs
-            .iter()
-            .map(|s| PlannedSpec {
-                name: lock.str(s.name).to_string(),
-                version: lock.str(s.version).to_string(),
-                platform: "ruby".into(),
-                full_name: lock.full_name(s),
-                full_gem_path: String::new(),
-                loaded_from: None,
-                load_paths: Vec::new(),
-                gemspec_dir: None,
-                gemspec_glob: None,
-                source: SourceKind::Gem,
-                default_gem: false,
-            })
-            .collect();
-        (specs, (0..lock.specs.len()).collect())
-    }
-
-    #[test]
-    fn sorts_a_dependency_chain_deeper_than_any_stack() {
-        // g000000 -> g000001 -> ... : a recursive sort overflows the stack
-        // (a crash no panic guard catches) long before this depth. (Under
-        // Miri, a shorter chain: it checks memory, not depth.)
-        let depth = if cfg!(miri) { 300 } else { 300_000 };
-        let mut text = String::from("GEM\n  specs:\n");
-        for i in 0..depth {
-            text.push_str(&format!("    g{i:06} (1.0)\n"));
-            if i + 1 < depth {
-                text.push_str(&format!("      g{:06}\n", i + 1));
-            }
-        }
-        let lock = Lockfile::parse(&text).unwrap();
-        let (mut specs, chosen) = planned(&lock);
-        sort_specs(&mut specs, &lock, &chosen).unwrap();
-        assert_eq!(specs.len(), depth);
-        assert_eq!(specs[0].name, format!("g{:06}", depth - 1)); // dependencies first
-        assert_eq!(specs[depth - 1].name, "g000000");
-    }
-
-    #[test]
-    fn a_cycle_is_an_error_naming_it_a_self_dependency_is_not() {
-        let text = "GEM\n  specs:\n    a (1.0)\n      b\n    b (1.0)\n      c\n    c (1.0)\n      a\n      c\n    rake (13.0)\n      rake\n";
-        let lock = Lockfile::parse(text).unwrap();
-        let (mut specs, chosen) = planned(&lock);
-        assert_eq!(sort_specs(&mut specs, &lock, &chosen), Err(vec!["a".into(), "b".into(), "c".into(), "a".into()]));
-
-        let text = "GEM\n  specs:\n    a (1.0)\n      b\n    b (1.0)\n      c\n    c (1.0)\n      c\n    rake (13.0)\n      rake\n";
-        let lock = Lockfile::parse(text).unwrap();
-        let (mut specs, chosen) = planned(&lock);
-        sort_specs(&mut specs, &lock, &chosen).unwrap();
-        let names: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
-        // rake first; then a's depth-first order: c (reached through b) before b before a.
-        assert_eq!(names, ["rake", "c", "b", "a"]);
-    }
-
-    #[test]
-    fn expand_path_is_ruby_file_expand_path() {
-        let base = Path::new("/w/app");
-        let home = Some(Path::new("/home/u"));
-        let x = |p: &str| expand_path(p, base, home);
-        assert_eq!(x("vendor/bundle/ruby/3.1.0"), "/w/app/vendor/bundle/ruby/3.1.0");
-        assert_eq!(x("../shared//bundle/./ruby/3.1.0"), "/w/shared/bundle/ruby/3.1.0");
-        assert_eq!(x("vendor/bundle/"), "/w/app/vendor/bundle");
-        assert_eq!(x("/abs/../x"), "/x");
-        assert_eq!(x("/../../x"), "/x");
-        assert_eq!(x("~/bundle/ruby/3.1.0"), "/home/u/bundle/ruby/3.1.0");
-        assert_eq!(x("~"), "/home/u");
-        assert_eq!(x("."), "/w/app");
-    }
+    use super::git_checkout_name;
 
     #[test]
     fn git_checkout_names() {

@@ -136,7 +136,7 @@ pub fn normalize_remote(remote: &str) -> String {
 
 /// `File.expand_path(path, root)` without touching the file system.
 pub fn expand_path(root: &Path, path: &str) -> String {
-    crate::plan::expand_path(path, root, None)
+    crate::paths::expand_path(path, root, None)
 }
 
 /// The lockfile's sources (GEM, GIT, PATH; plugin sources are left out, as

@@ -184,3 +184,28 @@ fn a_lockfile_replaced_after_the_prefetch_gets_the_new_answer() {
     let names: Vec<&str> = plan.specs.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(names, ["beta", "gamma", "alpha"]);
 }
+
+#[test]
+fn a_provided_gem_is_skipped_in_the_closure_like_bundler() {
+    // fastbundle in an app's bundle: the running copy is the one used, so
+    // its locked version need not be installed (nor its dependencies).
+    let app = App::new();
+    app.write(
+        "app/Gemfile.lock",
+        "GEM\n  remote: https://rubygems.org/\n  specs:\n    alpha (1.0.0)\n      fastbundle (~> 0.1)\n    \
+         fastbundle (0.0.9-x86_64-linux)\n      helper\n    helper (1.0.0)\n\nPLATFORMS\n  x86_64-linux\n\n\
+         DEPENDENCIES\n  alpha\n  fastbundle\n\nBUNDLED WITH\n   2.3.15\n",
+    );
+    app.install("gem_home", "alpha", "1.0.0", true);
+    let mut req = app.request(&["alpha", "fastbundle"], &[]);
+    match plan(&req) {
+        Err(PlanError::GemNotFound(missing)) => {
+            assert_eq!(missing, vec!["fastbundle-0.0.9-x86_64-linux".to_string(), "helper-1.0.0".to_string()])
+        }
+        other => panic!("expected GemNotFound, got {other:?}"),
+    }
+    req.provided = vec!["fastbundle".into()];
+    let planned = plan(&req).expect("plan");
+    let names: Vec<&str> = planned.specs.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, vec!["alpha"]);
+}

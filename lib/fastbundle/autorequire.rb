@@ -19,16 +19,43 @@ module FastBundle
   module Autorequire
     module_function
 
-    # `groups` are Symbols. Returns the dependencies looked at.
+    # `groups` are Symbols. Returns what Bundler's Runtime#require returns:
+    # every dependency (2.3), or those of the groups (2.5+).
     def require_groups(dependencies, groups)
-      dependencies.each do |dep|
-        next unless (dep.groups & groups).any? && dep.should_include?
+      selected = dependencies.select { |dep| (dep.groups & groups).any? && dep.should_include? }
+      wrap = BundlerVersions.require_wraps_load_errors?
+      selected.each do |dep|
+        next require_wrapping_load_errors(dep) if wrap
 
         files = dep.autorequire
         if files
           files.each { |file| require_gem_file(file) }
         else
           require_by_name(dep.name)
+        end
+      end
+      BundlerVersions.require_returns_selected? ? selected : dependencies
+    end
+
+    # Bundler 2.5+'s rules: any LoadError other than "the gem has no file of
+    # its name" becomes GemRequireError too, also from the "foo/bar" retry.
+    def require_wrapping_load_errors(dep)
+      Array(dep.autorequire || dep.name).each do |file|
+        file = dep.name if file == true
+        required = file
+        begin
+          Kernel.require(required)
+        rescue LoadError => e
+          unless dep.autorequire.nil? && e.path == required
+            raise GemRequireError.new(e, "There was an error while trying to load the gem '#{file}'.")
+          end
+
+          if required.include?("-")
+            required = required.tr("-", "/")
+            retry
+          end
+        rescue RuntimeError => e
+          raise GemRequireError.new(e, "There was an error while trying to load the gem '#{file}'.")
         end
       end
     end

@@ -47,7 +47,7 @@ module FastBundle
         end
         ::Bundler.singleton_class.prepend(Methods)
         @installed = true
-        add_bundler_to_load_path
+        Environment.add_bundler_to_load_path(FastBundle.runtime.specs)
         bridge_errors
       end
 
@@ -63,7 +63,7 @@ module FastBundle
         debug("loading Bundler for #{reason} (called from #{call_site})")
         @loading = true
         begin
-          add_bundler_to_load_path
+          Environment.add_bundler_to_load_path(FastBundle.runtime.specs)
           Kernel.require "bundler"
         ensure
           @loading = false
@@ -114,7 +114,7 @@ module FastBundle
         env = original_env
         env["MANPATH"] = env["BUNDLER_ORIG_MANPATH"] if env.key?("BUNDLER_ORIG_MANPATH")
         env.delete_if { |k, _| k.start_with?("BUNDLE_") }
-        bundler_lib = bundler_lib_dir
+        bundler_lib = Environment.bundler_lib_dir
         lib_dirs = [LIB_DIR, bundler_lib].compact
         if env.key?("RUBYOPT")
           setups = ["-rbundler/setup", "-rfastbundle/setup", "-r#{LIB_DIR}/fastbundle/setup"]
@@ -144,31 +144,7 @@ module FastBundle
         $stderr.puts "fastbundle: #{message}" if debug?
       end
 
-      # The lib dir of the Bundler that `bundle` (BUNDLE_BIN_PATH, set by
-      # setup to the newest installed one) runs, if it is there.
-      def bundler_lib_dir
-        bin = ENV["BUNDLE_BIN_PATH"]
-        return nil unless bin && !bin.empty?
-
-        lib = File.expand_path("../lib", File.dirname(bin))
-        File.file?(File.join(lib, "bundler.rb")) ? lib : nil
-      end
-
       private
-
-      # Under bundler/setup, the running Bundler's lib dir is on the load path
-      # (RubyGems activated it), just before the bundle's gems. Ours goes to
-      # the same place, so that a later `require "bundler"` or
-      # `require "bundler/setup"` finds that Bundler and not an older copy
-      # bundled with Ruby (nothing is loaded from it here).
-      def add_bundler_to_load_path
-        lib = bundler_lib_dir
-        return if lib.nil? || $LOAD_PATH.include?(lib)
-
-        gem_paths = FastBundle.runtime.specs.flat_map(&:load_paths)
-        index = $LOAD_PATH.index { |p| gem_paths.include?(p) } || Gem.load_path_insert_index || 0
-        $LOAD_PATH.insert(index, lib)
-      end
 
       # Real Bundler's error classes also rescue fastbundle's twin errors
       # (`rescue Bundler::GemRequireError` around Bundler.require keeps working).
@@ -284,7 +260,7 @@ module FastBundle
       def respond_to_missing?(name, include_private = false)
         return super if BundlerFacade.real_bundler?
 
-        LAZY_METHODS.include?(name) || super
+        BundlerVersions.public_method?(name, LAZY_METHODS) || super
       end
 
       def const_missing(name)

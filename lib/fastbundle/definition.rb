@@ -217,7 +217,7 @@ module FastBundle
                 :optional_groups, :gemspecs, :plugins, :gemfiles, :input_files, :warnings
 
     def initialize(gemfile:, lockfile:, dependencies:, sources:, ruby_version:, optional_groups:,
-                   gemspecs:, plugins:, gemfiles:, input_files:, warnings:)
+                   gemspecs:, plugins:, gemfiles:, input_files:, warnings:, cache_inputs: nil)
       @gemfile = gemfile
       @root = File.dirname(gemfile)
       @lockfile = lockfile
@@ -230,6 +230,25 @@ module FastBundle
       @gemfiles = gemfiles
       @input_files = input_files
       @warnings = warnings
+      @cache_inputs = cache_inputs
+    end
+
+    # What the plan cache keys an answer from this Definition on: the files
+    # its evaluation read ("files"), the directories it listed ("dirs"),
+    # the ENV entries it read and those its dependencies' `env` conditions
+    # name ("env_names"); or a String saying why it cannot be keyed (the
+    # Gemfile does more than the recorder can follow).
+    def cache_inputs
+      return @cache_inputs || "the Gemfile was not evaluated by the recorder" unless @cache_inputs.is_a?(Hash)
+
+      names = @dependencies.flat_map do |d|
+        case (env = d.env)
+        when nil then []
+        when Hash then env.keys.map(&:to_s)
+        else [env.to_s]
+        end
+      end
+      @cache_inputs.merge("env_names" => (@cache_inputs["env_names"] | names))
     end
 
     # The global rubygems source (top-level `source` lines), possibly with no

@@ -47,8 +47,8 @@ module FastBundle
   # This file reads entries on every boot; gemfile_cache_writer.rb, loaded
   # on a miss, compiles, checks and writes them.
   module GemfileCache
-    MAGIC = "FBGF3"
-    DEFINITION_MAGIC = "FBDF2"
+    MAGIC = "FBGF4"
+    DEFINITION_MAGIC = "FBDF3"
     WRITER = File.join(__dir__, "gemfile_cache_writer.rb")
     # The code a recorded Definition depends on: a change to any of these
     # files (a new fastbundle, a fix) makes every recorded Definition stale.
@@ -70,12 +70,7 @@ module FastBundle
         entry = entry_path(dir, path)
         return forget(entry) if Definition::CredentialFilter.holds_credentials?(contents)
 
-        data = begin
-          File.binread(entry)
-        rescue SystemCallError
-          nil
-        end
-        if data
+        if (data = Native.read_cache_file(entry))
           code = begin
             cached_code(data, name, contents)
           rescue StandardError
@@ -122,12 +117,8 @@ module FastBundle
         nil
       end
 
-      # The SHA-256 of an ENV value (nil for nil), or false when the native
-      # extension is not loaded (the recorder alone needs none): then no
-      # record that depends on ENV is written or read.
+      # The SHA-256 of an ENV value (nil for nil): what a record keeps of it.
       def fingerprint(value)
-        return false unless defined?(Native.sha256)
-
         value && Native.sha256(value)
       end
 
@@ -146,11 +137,7 @@ module FastBundle
         return nil unless dir
         return forget(entry_path(dir, path)) if Definition::CredentialFilter.holds_credentials?(contents)
 
-        data = begin
-          File.binread("#{entry_path(dir, path)}.definition")
-        rescue SystemCallError
-          return nil
-        end
+        data = Native.read_cache_file("#{entry_path(dir, path)}.definition") or return nil
         load_definition(data, path, contents, lockfile)
       rescue StandardError
         nil # a damaged record: evaluated (and recorded) again
@@ -202,17 +189,29 @@ module FastBundle
         marshal_at = env_at + env_size.to_i
         return nil unless data.byteslice(name_at, name_size.to_i).force_encoding(path.encoding) == path &&
                           data.byteslice(source_at, size.to_i).force_encoding(contents.encoding) == contents
-        return nil unless env_size == "0" || (defined?(Native.sha256) &&
-                          Marshal.load(data.byteslice(env_at, env_size.to_i)).all? { |name, digest| fingerprint(ENV[name]) == digest })
+        env = env_size == "0" ? [] : Marshal.load(data.byteslice(env_at, env_size.to_i))
+        return nil unless env.all? { |name, digest| fingerprint(ENV[name]) == digest }
 
         ISeqCache.require_files(File.join(__dir__, "ruby_version.rb")) if ruby == "1" && !defined?(RubyVersion)
+        # A recording read nothing but its text and these ENV entries.
+        cache_inputs = { "files" => [path], "dirs" => [], "env_names" => env.map(&:first) }
+        restore_definition(data.byteslice(marshal_at, data.bytesize - marshal_at), path, lockfile, cache_inputs)
+      end
+
+      # The Definition Writer.dump_definition wrote into `data`.
+      def restore_definition(data, path, lockfile, cache_inputs = nil)
         values, frozen, rows, sources, ruby_version, optional_groups, plugins, gemfiles, input_files, warnings =
-          Marshal.load(data.byteslice(marshal_at, data.bytesize - marshal_at))
+          Marshal.load(data)
         frozen.each { |i| values[i].freeze }
         Definition.new(gemfile: path, lockfile: lockfile, dependencies: dependencies(values, rows),
                        sources: sources, ruby_version: ruby_version, optional_groups: optional_groups,
                        gemspecs: [], plugins: plugins, gemfiles: gemfiles, input_files: input_files,
-                       warnings: warnings)
+                       warnings: warnings, cache_inputs: cache_inputs)
+      end
+
+      # Definition data for the plan cache (see Writer.dump_definition).
+      def dump_definition(definition)
+        writer.dump_definition(definition)
       end
 
       def dependencies(v, rows)

@@ -21,7 +21,11 @@ module FastBundle
                            opt_ge opt_length opt_size opt_aref opt_aref_with opt_getinlinecache opt_setinlinecache]
                         .to_h { |i| [i, true] }.freeze
       # ...calls to these DSL methods on self (with blocks that do the same)...
-      RECORDING_METHODS = %i[gem source group platforms platform git_source git path github ruby install_if env plugin]
+      # (gemspec and eval_gemfile read files, which keeps a Gemfile that calls
+      # them from being recorded as a Definition: Dsl#recording?; the plan
+      # cache keys on those files)
+      RECORDING_METHODS = %i[gem source group platforms platform git_source git path github ruby install_if env plugin
+                             gemspec eval_gemfile]
                           .to_h { |m| [m, true] }.freeze
       # ...these methods of the values it makes (Strings, Arrays, Hashes...),
       # none of which reads or changes anything else...
@@ -48,15 +52,13 @@ module FastBundle
         iseq, constants, recording = compile(name, contents)
         kind = iseq ? (recording ? "recording:#{recording.join(",")}" : "iseq") : "source"
         begin
-          tmp = "#{entry}.#{Process.pid}.tmp"
-          File.open(tmp, "wb", 0o600) do |f|
-            f << "#{MAGIC} #{kind} #{GemfileCache.compile_options} #{name.bytesize} #{contents.bytesize} " \
-                 "#{constants.nil? || constants.empty? ? "-" : constants.join(",")}\n" << name.b << contents.b
-            f << iseq.to_binary if iseq
-          end
-          File.rename(tmp, entry)
+          data = +"#{MAGIC} #{kind} #{GemfileCache.compile_options} #{name.bytesize} #{contents.bytesize} " \
+                  "#{constants.nil? || constants.empty? ? "-" : constants.join(",")}\n"
+          data << name.b << contents.b
+          data << iseq.to_binary if iseq
+          Native.write_cache_file(entry, data)
         rescue StandardError
-          File.unlink(tmp) rescue nil # rubocop:disable Style/RescueModifier
+          nil # a cache that cannot be written costs nothing
         end
         iseq && constants.all? { |c| Object.const_defined?(c) } ? [iseq.eval, recording] : nil
       end
@@ -67,9 +69,21 @@ module FastBundle
       def store_definition(entry, path, contents, definition, env_names)
         return if Definition::CredentialFilter.holds_credentials?(contents)
 
-        env = env_names.map { |n| [n, GemfileCache.fingerprint(ENV[n])] }
-        return if env.any? { |_, digest| digest == false } # no native extension: no digests
+        env = env_names.empty? ? "" : Marshal.dump(env_names.map { |n| [n, GemfileCache.fingerprint(ENV[n])] })
+        data = dump_definition(definition)
+        record = +"#{GemfileCache.definition_key} #{path.bytesize} #{contents.bytesize} " \
+                  "#{definition.ruby_version ? 1 : 0} #{env.bytesize}\n"
+        record << path.b << contents.b << env << data
+        Native.write_cache_file(entry, record)
+      rescue StandardError
+        nil
+      end
 
+      # Marshal data of a Definition (GemfileCache.restore_definition reads it):
+      # [values, indexes of frozen values, dependency rows, sources,
+      #  ruby_version, optional_groups, plugins, gemfiles, input_files,
+      #  warnings], each dependency a row of indexes into values.
+      def dump_definition(definition)
         values = []
         frozen = []
         by_content = {} # frozen Strings and Arrays: one copy of each
@@ -85,18 +99,9 @@ module FastBundle
             end)
           end
         end
-        env = env.empty? ? "" : Marshal.dump(env)
-        data = Marshal.dump([values, frozen, rows, definition.sources, definition.ruby_version,
-                             definition.optional_groups, definition.plugins, definition.gemfiles,
-                             definition.input_files, definition.warnings])
-        tmp = "#{entry}.#{Process.pid}.tmp"
-        File.open(tmp, "wb", 0o600) do |f|
-          f << "#{GemfileCache.definition_key} #{path.bytesize} #{contents.bytesize} " \
-               "#{definition.ruby_version ? 1 : 0} #{env.bytesize}\n" << path.b << contents.b << env << data
-        end
-        File.rename(tmp, entry)
-      rescue StandardError
-        File.unlink(tmp) rescue nil # rubocop:disable Style/RescueModifier
+        Marshal.dump([values, frozen, rows, definition.sources, definition.ruby_version,
+                      definition.optional_groups, definition.plugins, definition.gemfiles,
+                      definition.input_files, definition.warnings])
       end
 
       # [the wrapped Gemfile compiled, the constants it looks up lexically,

@@ -1,13 +1,16 @@
 # frozen_string_literal: true
 
+require_relative "native"
+
 module FastBundle
   # A small bootsnap-like cache of compiled instruction sequences for
-  # fastbundle's own files (never anyone else's), kept in
-  # $FASTBUNDLE_ISEQ_CACHE, else $XDG_CACHE_HOME/fastbundle/iseq, else
-  # ~/.cache/fastbundle/iseq, per Ruby build. Entries are keyed by path,
-  # size and mtime; anything unexpected (no writable directory, another
-  # load_iseq hook such as bootsnap's, coverage running,
-  # FASTBUNDLE_ISEQ_CACHE=0) means plain `require`.
+  # fastbundle's own files (never anyone else's), kept under the cache root
+  # (src/cache_dir.rs: FASTBUNDLE_CACHE_DIR, else XDG_CACHE_HOME or
+  # ~/.cache, /fastbundle) in iseq/<Ruby build>/. Entries are keyed by path,
+  # size and mtime, and sealed (src/sealed.rs: checksummed, this user's
+  # alone); anything unexpected (no trusted directory, another
+  # load_iseq hook such as bootsnap's, coverage running, FASTBUNDLE_CACHE=0)
+  # means plain `require`.
   #
   # This file is compiled on every boot, so it holds only the reading side;
   # writing entries (iseq_cache_writer.rb) is loaded on a miss.
@@ -36,14 +39,10 @@ module FastBundle
         return @directory if defined?(@directory)
 
         @directory = begin
-          setting = ENV["FASTBUNDLE_ISEQ_CACHE"]
-          if %w[0 false no].include?(setting) || (defined?(Coverage) && Coverage.respond_to?(:running?) && Coverage.running?)
+          if (defined?(Coverage) && Coverage.respond_to?(:running?) && Coverage.running?)
             nil
           else
-            base = setting && !setting.empty? ? setting : File.join(ENV["XDG_CACHE_HOME"] || File.join(Dir.home, ".cache"), "fastbundle", "iseq")
-            dir = File.join(base, "#{RUBY_ENGINE}-#{RUBY_VERSION}-#{RUBY_PLATFORM}-#{RUBY_REVISION.to_s[0, 12]}")
-            writer.mkdir_p(dir) unless File.directory?(dir)
-            File.writable?(dir) ? dir : nil
+            Native.cache_dir("iseq/#{RUBY_ENGINE}-#{RUBY_VERSION}-#{RUBY_PLATFORM}-#{RUBY_REVISION.to_s[0, 12]}")
           end
         rescue StandardError
           nil
@@ -57,11 +56,15 @@ module FastBundle
         stat = File.stat(path)
         prefix = File.join(dir, path.gsub(%r{[/\\:]}, "%"))
         entry = "#{prefix}.#{stat.size}.#{stat.mtime.to_i}.#{stat.mtime.nsec}"
-        begin
-          cached = RubyVM::InstructionSequence.load_from_binary(File.binread(entry))
-          return cached if cached.path == path
-        rescue StandardError
-          nil
+        # Only an entry whose checksum holds is loaded: damaged compiled
+        # instructions can crash the process instead of raising.
+        if (data = Native.read_cache_file(entry))
+          cached = begin
+            RubyVM::InstructionSequence.load_from_binary(data)
+          rescue StandardError
+            nil
+          end
+          return cached if cached&.path == path
         end
         writer.compile_and_store(path, prefix, entry)
       rescue SystemCallError

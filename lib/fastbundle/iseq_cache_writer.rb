@@ -6,27 +6,15 @@ module FastBundle
     module Writer
       module_function
 
-      # Not FileUtils: requiring it here would activate the fileutils default
-      # gem, which Bundler's boot never does.
-      def mkdir_p(dir)
-        parent = File.dirname(dir)
-        mkdir_p(parent) unless parent == dir || File.directory?(parent)
-        Dir.mkdir(dir, 0o700)
-      rescue Errno::EEXIST
-        nil
-      end
-
       # Compiles `path`, stores it atomically as `entry` (removing entries
       # for older versions of the file) and returns the ISeq.
       def compile_and_store(path, prefix, entry)
         compiled = RubyVM::InstructionSequence.compile_file(path)
         begin
           Dir.glob("#{prefix}.*").each { |old| File.unlink(old) }
-          tmp = "#{entry}.#{Process.pid}.tmp"
-          File.binwrite(tmp, compiled.to_binary)
-          File.rename(tmp, entry)
+          Native.write_cache_file(entry, compiled.to_binary)
         rescue StandardError
-          File.unlink(tmp) rescue nil # rubocop:disable Style/RescueModifier
+          nil # a cache that cannot be written costs nothing
         end
         compiled
       end

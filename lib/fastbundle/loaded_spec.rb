@@ -53,7 +53,7 @@ module FastBundle
     # it on): under its spec's own base dir, which on Debian is not the
     # base of its full_gem_path.
     def gem_dir
-      @default_gem ? to_spec.gem_dir : @full_gem_path
+      @default_gem && !BundlerVersions.default_gem_dir_is_full_gem_path? ? to_spec.gem_dir : @full_gem_path
     end
 
     def activated?
@@ -78,7 +78,12 @@ module FastBundle
       @loaded_from = spec.loaded_from
       @full_gem_path = File.dirname(spec.loaded_from)
       @load_paths = spec.raw_require_paths.map { |p| File.join(@full_gem_path, p) }
-      @load_paths << source_extension_dir(spec) unless spec.extensions.empty?
+      return if spec.extensions.empty?
+
+      # As Bundler's rubygems_ext does: RubyGems 3.6 ignores a spec whose
+      # extensions it cannot find built (find_by_name, Kernel#gem).
+      spec.extension_dir = source_extension_dir(spec)
+      @load_paths << spec.extension_dir
     end
 
     # A git gem's extensions are built beside the checkouts, in a dir named
@@ -89,7 +94,7 @@ module FastBundle
     def source_extension_dir(spec)
       if @source_type == :git
         base = File.dirname(@gemspec_dir)
-        name = File.basename(@gemspec_dir)
+        name = BundlerVersions.git_extension_dir_name(File.basename(@gemspec_dir), File.basename(@full_gem_path))
       else
         base = File.dirname(File.dirname(spec.loaded_from))
         name = spec.full_name
@@ -97,6 +102,13 @@ module FastBundle
       dir = Gem.default_ext_dir_for(base) ||
             File.join(base, "extensions", Gem::Platform.local.to_s, Gem.extension_api_version)
       File.expand_path(File.join(dir, name))
+    end
+
+    # A path or git gem set up from the plan cache: its gemspec evaluated
+    # when first asked for, as the setup would have (from its directory).
+    def source_spec
+      Kernel.require File.join(__dir__, "path_source")
+      PathSource.new(@gemspec_dir, @gemspec_glob, nil).specs.find { |s| s.name == @name && s.version == version }
     end
 
     # RubyGems evaluates a spec file without a stub header to learn which gem
@@ -112,8 +124,15 @@ module FastBundle
     end
 
     def to_spec
-      @full_spec ||= Gem::Specification.load(@loaded_from) ||
+      @full_spec ||= (@gemspec_dir && source_spec) || Gem::Specification.load(@loaded_from) ||
                      raise(GemspecError, "The installed gemspec #{@loaded_from} of #{@full_name} could not be loaded")
+    end
+
+    # The row Native.plan made this from, with what the setup learned since
+    # (a path gem's paths from its gemspec): what the plan cache keeps.
+    def to_row
+      [@name, @version_string, @platform_string, @full_name, @full_gem_path, @loaded_from, load_paths,
+       @gemspec_dir, @gemspec_glob, @source_type, @default_gem]
     end
 
     def <=>(other)

@@ -9,6 +9,8 @@ module FastBundle
   class PathSource
     DEFAULT_GLOB = "{,*,*/*}.gemspec"
 
+    attr_reader :dir
+
     def initialize(dir, glob, lockfile)
       @dir = dir
       @glob = glob || DEFAULT_GLOB
@@ -16,9 +18,28 @@ module FastBundle
     end
 
     def specs
-      @specs ||= Dir.glob(@glob, base: @dir).sort_by { |rel| -rel.count("/") }.filter_map do |rel|
-        load_gemspec(File.join(@dir, rel))
+      @specs ||= gemspec_files.filter_map { |file| load_gemspec(file) }
+    end
+
+    # What the glob finds, deepest first so a gemspec nearer the top wins.
+    def gemspec_files
+      @gemspec_files ||= Dir.glob(@glob, base: @dir).sort_by { |rel| -rel.count("/") }.map { |rel| File.join(@dir, rel) }
+    end
+
+    # The directories whose entries decide what the glob finds: the gem's
+    # own and those the glob descends into (`*/*` goes one level down), for
+    # the plan cache's key. A glob with `**` descends anywhere: then every
+    # directory of the tree, which is why Bundler's globs never use one.
+    def listed_dirs
+      depth = @glob.include?("**") ? Float::INFINITY : @glob.count("/")
+      dirs = [@dir]
+      level = [@dir]
+      while depth.positive? && !level.empty?
+        level = level.flat_map { |d| Dir.glob("*/", base: d).map { |sub| File.join(d, sub.chomp("/")) } }
+        dirs.concat(level)
+        depth -= 1
       end
+      dirs
     end
 
     # The Gem::Specification to activate for a planned path or git gem.
@@ -88,7 +109,8 @@ module FastBundle
       spec = if contents.start_with?("---")
         Gem::Specification.from_yaml(contents)
       else
-        Dir.chdir(File.dirname(file)) { eval(contents, TOPLEVEL_BINDING.dup, file) } # rubocop:disable Security/Eval
+        evaluate = -> { Dir.chdir(File.dirname(file)) { eval(contents, TOPLEVEL_BINDING.dup, file) } } # rubocop:disable Security/Eval
+        defined?(InputWatch) ? InputWatch.gemspec(file, &evaluate) : evaluate.call
       end
       return unless spec.is_a?(Gem::Specification)
 

@@ -29,8 +29,9 @@ module FastBundle
       specs_by_name = DefaultGems.new
       specs.each { |s| specs_by_name[s.name] = s }
       reverse_rubygems_kernel_mixin
+      replace_require_for_bundled_gems(specs) if BundlerVersions.hooks_bundled_gems_warnings?
       replace_gem(specs_by_name, gemfile_name)
-      stub_rubygems(specs)
+      stub_rubygems(BundlerVersions.default_gems_in_specification_all? ? specs_by_name.with_default_gems : specs)
       replace_bin_path(specs_by_name, gemfile_name)
       Gem.clear_paths
     end
@@ -39,6 +40,17 @@ module FastBundle
     # activatable with `gem`, as under Bundler). Default stubs are read only
     # when a name outside the bundle is asked for.
     class DefaultGems < Hash
+      # The bundle, then the default gems it does not hold, each as a
+      # LoadedSpec that loads its full gemspec only when asked for more
+      # than its stub knows (evaluating all ~70 costs ~20 ms of a boot).
+      def with_default_gems
+        @defaults ||= Gem::Specification.default_stubs("*.gemspec").to_h { |s| [s.name, s] }
+        values + @defaults.reject { |name, _| key?(name) }.values.map do |stub|
+          LoadedSpec.new(stub.name, stub.version.to_s, stub.platform.to_s, stub.full_name, stub.full_gem_path,
+                         stub.loaded_from, stub.full_require_paths, nil, nil, :gem, true)
+        end
+      end
+
       def [](name)
         super || (@defaults ||= Gem::Specification.default_stubs("*.gemspec").to_h { |s| [s.name, s] })[name]
       end
@@ -49,6 +61,23 @@ module FastBundle
         @defaults ||= Gem::Specification.default_stubs("*.gemspec").to_h { |s| [s.name, s] }
         values + @defaults.reject { |name, _| key?(name) }.values.map(&:to_spec)
       end
+    end
+
+    # Ruby 3.3+'s bundled_gems.rb warns when a file of a default gem that is
+    # (or is becoming) a bundled gem is required from outside the bundle;
+    # Bundler 2.5+ hands it the bundle's specs, so does fastbundle then.
+    # RubyGems 3.5+ has loaded it already: a require here, after the load
+    # path changed, would make Ruby rebuild its expanded load path (~5 ms at
+    # 600 gems) for nothing.
+    def replace_require_for_bundled_gems(specs)
+      unless defined?(::Gem::BUNDLED_GEMS)
+        begin
+          Kernel.require "bundled_gems"
+        rescue LoadError
+          return
+        end
+      end
+      Gem::BUNDLED_GEMS.replace_require(specs) if Gem::BUNDLED_GEMS.respond_to?(:replace_require)
     end
 
     def redefine_method(klass, method, unbound_method = nil, &block)
@@ -66,7 +95,11 @@ module FastBundle
     end
 
     # RubyGems' require activates gems on demand; inside a bundle it must not.
+    # RubyGems 3.5+ can be told so, which Bundler 2.5+ does instead of
+    # putting Ruby's own require back.
     def reverse_rubygems_kernel_mixin
+      return Gem.discover_gems_on_require = false if BundlerVersions.disables_gem_discovery?
+
       kernel = (class << ::Kernel; self; end)
       [kernel, ::Kernel].each do |k|
         if k.private_method_defined?(:gem_original_require)

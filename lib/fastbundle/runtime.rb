@@ -1,54 +1,74 @@
 # frozen_string_literal: true
 
+require_relative "bundler_versions"
 require_relative "loaded_spec"
-require_relative "path_source"
 require_relative "rubygems_integration"
 
 module FastBundle
-  # Bundler's Runtime#setup without Bundler: builds the plain-data request,
-  # makes the one call into Rust (FastBundle::Native.plan), evaluates the
-  # gemspecs only Ruby can (path and git gems), then applies the plan to the
-  # interpreter: $LOAD_PATH, Gem.loaded_specs, Kernel#gem, ENV.
+  # Bundler's Runtime#setup without Bundler. One call into Rust asks the
+  # plan cache (Native.boot); on a hit its plan is applied as it is. On a
+  # miss, planner.rb (loaded then) computes the plan: the Gemfile evaluated,
+  # Native.plan, the gemspecs only Ruby can evaluate; once the whole setup
+  # has succeeded, #store_plan keeps the answer for the next boot. Applying a
+  # plan means the interpreter's state: $LOAD_PATH, Gem.loaded_specs,
+  # Kernel#gem, ENV. This file is loaded on every boot: the rest waits.
   class Runtime
-    attr_reader :definition, :plan, :specs
+    attr_reader :plan, :specs
 
-    def initialize(gemfile, lockfile, definition)
+    def initialize(gemfile, lockfile)
       @gemfile = gemfile
       @lockfile = lockfile
-      @definition = definition
       @root = File.dirname(gemfile)
     end
 
-    def request(groups)
-      sources = @definition.sources
-      deps = @definition.dependencies.map do |d|
-        [d.name, d.requirements, d.groups.map(&:to_s), d.should_include? ? true : false,
-         !d.source.nil?, d.force_ruby_platform ? true : false, d.source && sources.index(d.source)]
+    # The Gemfile's Definition: the one the plan cache kept (loaded when
+    # first asked for), else the one this setup evaluated.
+    def definition
+      @definition ||= cached_definition || FastBundle.definition(@gemfile, @lockfile)
+    end
+
+    # Not Object#inspect: the request it keeps holds every BUNDLE_* variable,
+    # credentials (BUNDLE_<HOST>) included.
+    def inspect
+      "#<#{self.class} #{@gemfile} specs=#{@specs ? @specs.size : "-"}#{@plan && cached? ? " (plan cache)" : ""}>"
+    end
+
+    # Was this setup answered from the plan cache?
+    def cached?
+      @plan["cached"] ? true : false
+    end
+
+    def cached_definition
+      return nil unless @plan && @plan["cached"]
+
+      @cached_definition ||= begin
+        ISeqCache.require_files(File.join(__dir__, "dsl", "evaluate.rb")) # Definition, GemfileCache
+        GemfileCache.restore_definition(@plan["ruby"], @gemfile, @lockfile)
       end
-      # BUNDLE_* as they were before the Gemfile ran: Bundler's Settings
-      # copies them when first created, before it evaluates the Gemfile.
-      FastBundle.environment_request(@gemfile, @lockfile).merge(
-        "dependencies" => deps,
-        "sources" => sources.map { |s| source_row(s) },
-        "optional_groups" => @definition.optional_groups.map(&:to_s),
-        "groups" => groups.empty? ? nil : groups.map(&:to_s)
-      )
     end
 
     def setup(groups)
-      validate_ruby!
-      @plan = Native.plan(request(groups))
-      @specs = @plan["specs"].map { |row| LoadedSpec.new(*row) }
-      @specs.each { |s| evaluate_gemspec(s) if s.gemspec_dir }
-      preactivate
-      configure_gem_home_and_path
-      clean_load_path
-      @specs.each { |s| RubygemsIntegration.mark_loaded(s) }
-      load_paths = @specs.map { |s| s.load_paths.reject { |p| $LOAD_PATH.include?(p) } }.reverse.flatten
-      RubygemsIntegration.add_to_load_path(load_paths)
-      RubygemsIntegration.replace_entrypoints(@specs, File.basename(@gemfile))
-      Environment.set_bundle_environment(@gemfile, @plan["bundle_path"], @plan["bundler"])
-      Environment.setup_manpath
+      if FastBundle.debug?
+        require_relative "timer"
+        timer = Timer.new
+      end
+      @boot_request = FastBundle.environment_request(@gemfile, @lockfile)
+                                .merge("groups" => groups.empty? ? nil : groups.map(&:to_s))
+      @plan, miss = Native.boot(@boot_request)
+      if @plan
+        timer&.lap("plan cache hit")
+        warnings = @plan["warnings"]
+        warnings.each { |w| $stderr.puts(w) } if !warnings.empty? && FastBundle.warn_gemfile?
+        @specs = @plan["specs"].map { |row| LoadedSpec.new(*row) }
+        debug_running_spec if timer
+      else
+        timer&.lap("plan cache miss (#{miss})")
+        ISeqCache.require_files(File.join(__dir__, "planner.rb"))
+        compute(groups, timer)
+      end
+      apply
+      timer&.lap("applied")
+      FastBundle.debug(timer.to_s) if timer
       self
     end
 
@@ -59,41 +79,31 @@ module FastBundle
       require_relative "autorequire"
       groups = groups.map(&:to_sym)
       groups = [:default] if groups.empty?
-      Autorequire.require_groups(@definition.dependencies, groups)
+      Autorequire.require_groups(definition.dependencies, groups)
     end
 
     private
 
-    # What the frozen check compares of a Gemfile source (Bundler's
-    # Source#== fields), as plain data; see ext/fastbundle/src/plan.rs.
-    def source_row(source)
-      case source.type
-      when :gem then ["gem", source.remotes, source.global?]
-      when :git
-        ["git", source.uri.to_s, source["ref"] || source["branch"] || source["tag"], source["branch"],
-         source["glob"] || Definition::Source::DEFAULT_GLOB, source["submodules"]&.to_s,
-         source["version"].to_s.strip.gsub("-", ".pre.")]
-      else ["path", source.expanded_path, source.path.to_s, source["version"], source["global"] ? true : false]
-      end
+    # What a cold setup notes under FASTBUNDLE_DEBUG about the running
+    # fastbundle (running_spec.rb), noted again on a warm boot.
+    def debug_running_spec
+      running = @specs.find { |s| s.name == "fastbundle" } or return
+      ISeqCache.require_files(File.join(__dir__, "running_spec.rb"))
+      RunningSpec.warn_if_unwanted(running, definition)
     end
 
-    # Bundler::Definition#validate_ruby!
-    def validate_ruby!
-      wanted = @definition.ruby_version
-      return unless wanted
-
-      problem, expected, actual = wanted.diff(RubyVersion.system)
-      return unless problem
-
-      message =
-        case problem
-        when :engine then "Your Ruby engine is #{actual}, but your Gemfile specified #{expected}"
-        when :version then "Your Ruby version is #{actual}, but your Gemfile specified #{expected}"
-        when :engine_version
-          "Your #{RubyVersion.system.engine} version is #{actual}, but your Gemfile specified #{wanted.engine} #{expected}"
-        else "Your Ruby patchlevel is #{actual}, but your Gemfile specified #{expected}"
-        end
-      raise RubyVersionMismatch, message
+    def apply
+      BundlerVersions.use(@plan["bundler"]&.first)
+      preactivate
+      configure_gem_home_and_path
+      clean_load_path
+      @specs.each { |s| RubygemsIntegration.mark_loaded(s) }
+      load_paths = @specs.map { |s| s.load_paths.reject { |p| $LOAD_PATH.include?(p) } }.reverse.flatten
+      RubygemsIntegration.add_to_load_path(load_paths)
+      RubygemsIntegration.replace_entrypoints(@specs, File.basename(@gemfile))
+      Environment.set_bundle_environment(@gemfile, @plan["bundle_path"], @plan["bundler"])
+      Environment.setup_manpath
+      Environment.add_bundler_to_load_path(@specs)
     end
 
     # Under Bundler, the default gems its own code requires (pathname) are
@@ -104,21 +114,6 @@ module FastBundle
         spec = LoadedSpec.new(*row)
         RubygemsIntegration.mark_loaded(spec) unless Gem.loaded_specs.key?(spec.name)
       end
-    end
-
-    # Path and git gems: Bundler evaluates their gemspecs on every boot (in
-    # the gem's directory), and so do we (PathSource).
-    def evaluate_gemspec(spec)
-      @path_sources ||= {}
-      source = @path_sources[[spec.gemspec_dir, spec.gemspec_glob]] ||=
-        PathSource.new(spec.gemspec_dir, spec.gemspec_glob, @lockfile)
-      spec.full_spec = source.materialize(spec, @plan["path_dependencies"][spec.full_name], fake_version(spec))
-    end
-
-    # The exact version a Gemfile gives a path gem (`gem "x", "1.0", path:`).
-    def fake_version(spec)
-      dep = @definition.dependencies.find { |d| d.name == spec.name }
-      dep&.source && dep.source["name"] == spec.name ? dep.source["version"] : nil
     end
 
     def configure_gem_home_and_path
@@ -169,6 +164,7 @@ module FastBundle
         ENV["BUNDLE_BIN_PATH"] = File.realpath(exe) if File.exist?(exe)
         ENV["BUNDLER_VERSION"] = version
       end
+      set_bundler_setup if BundlerVersions.sets_bundler_setup?
       # Bundler's find_gemfile: a given BUNDLE_GEMFILE stays as given (even
       # relative), only a Gemfile found by walking up is written.
       ENV["BUNDLE_GEMFILE"] = gemfile if ENV["BUNDLE_GEMFILE"].nil? || ENV["BUNDLE_GEMFILE"].empty?
@@ -183,6 +179,52 @@ module FastBundle
       rubylib = (ENV["RUBYLIB"] || "").split(File::PATH_SEPARATOR)
       rubylib.unshift(LIB_DIR) unless RbConfig::CONFIG["rubylibdir"] == LIB_DIR
       ENV["RUBYLIB"] = rubylib.uniq.join(File::PATH_SEPARATOR)
+    end
+
+    # RubyGems 3.5+ requires ENV["BUNDLER_SETUP"] first thing in every child
+    # Ruby: here fastbundle's setup, as RUBYOPT has it. Its original value is
+    # preserved as the others are (the variable was unknown before Bundler 2.5).
+    def set_bundler_setup
+      before = FastBundle.env_before_setup || ENV
+      ENV["BUNDLER_ORIG_BUNDLER_SETUP"] ||= before["BUNDLER_SETUP"] || INTENTIONALLY_NIL
+      ENV["BUNDLER_SETUP"] = File.join(LIB_DIR, "fastbundle", "setup")
+    end
+
+    # Under bundler/setup, the running Bundler's lib dir is on the load path
+    # (RubyGems activated it), just before the bundle's gems. Ours goes to
+    # the same place, so that a later `require "bundler"` or
+    # `require "bundler/setup"` finds that Bundler and not an older copy
+    # bundled with Ruby (nothing is loaded from it here).
+    def add_bundler_to_load_path(specs)
+      lib = bundler_lib_dir
+      return if lib.nil? || $LOAD_PATH.include?(lib)
+
+      gem_paths = specs.flat_map(&:load_paths)
+      index = $LOAD_PATH.index { |p| gem_paths.include?(p) } || Gem.load_path_insert_index || 0
+      $LOAD_PATH.insert(index, lib)
+    end
+
+    # The lib dir of the Bundler that `bundle` (BUNDLE_BIN_PATH, set by
+    # setup to the newest installed one) runs, if it is there.
+    def bundler_lib_dir
+      bin = ENV["BUNDLE_BIN_PATH"]
+      return nil unless bin && !bin.empty?
+
+      lib = File.expand_path("../lib", File.dirname(bin))
+      File.file?(File.join(lib, "bundler.rb")) ? lib : nil
+    end
+
+    # The Bundler constant for code written for Bundler: the facade
+    # (bundler_facade.rb), installed when `Bundler` is first named
+    # (bundler_autoload.rb). A Bundler already there is taken over now,
+    # unless it has set this process up itself.
+    def provide_bundler_constant
+      if Object.const_defined?(:Bundler, false) && !Object.autoload?(:Bundler)
+        ISeqCache.require_files(File.join(__dir__, "bundler_facade.rb"))
+        BundlerFacade.install
+      else
+        Object.autoload(:Bundler, File.join(__dir__, "bundler_autoload.rb"))
+      end
     end
 
     # Bundler's Runtime#setup_manpath (the directory checks in Rust: a

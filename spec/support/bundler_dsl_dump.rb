@@ -149,7 +149,8 @@ module BundlerDslDump
         # Bundler.require treats `true` as the gem's name.
         "autorequire" => dep.autorequire&.map { |f| f == true ? dep.name : plain(f) },
         "source" => source_hash(dep.source),
-        "env" => plain(dep.instance_variable_get(:@env)),
+        # Bundler 2.3 keeps it in @env, 2.5+ in the options hash.
+        "env" => plain(dep.instance_variable_defined?(:@env) ? dep.instance_variable_get(:@env) : dep.instance_variable_get(:@options)&.[]("env")),
         "should_include" => dep.should_include? ? true : false,
         "force_ruby_platform" => dep.respond_to?(:force_ruby_platform) && dep.force_ruby_platform ? true : false,
         "gemfile" => dep.gemfile.to_s,

@@ -150,6 +150,9 @@ module FastBundleDslParity
   # Does this fixture need upstream features (see BundlerDslDump.backport_upstream!)?
   # Focused fixtures say so with an UPSTREAM file; real ones are detected.
   def upstream_reason(dir, pristine)
+    # Bundler 2.5+ has these features itself: compare with it as it is.
+    return nil if Gem::Version.new(World.bundler_version) >= Gem::Version.new("2.5")
+
     marker = File.join(dir, "UPSTREAM")
     return File.read(marker).strip if File.exist?(marker)
     return "plain Bundler 2.3.15: #{pristine["message"][/\A\s*\[!\] (.{0,120})/m, 1]}" if !pristine["ok"] && UPSTREAM_ONLY_ERRORS.any? { |re| re.match?(pristine["message"]) }

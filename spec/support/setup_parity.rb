@@ -13,6 +13,7 @@ module SetupParity
   # only in which setup file it requires.
   OWN_ENV = %w[RUBYLIB BUNDLER_ORIG_RUBYLIB].freeze
   SETUP_REQUIRE = %r{-r\S*/(?:bundler|fastbundle)/setup(?:\.rb)?(?=\s|\z)}.freeze
+  SETUP_PATH = %r{\A/\S*/(?:bundler|fastbundle)/setup\z}.freeze
 
   # [bundler_dump, fastbundle_dump]. With `require_setup` the dump runs after
   # `-rbundler/setup` / `-rfastbundle/setup`; without, the dump script itself
@@ -39,6 +40,8 @@ module SetupParity
     dump["specification_all"] = dump["specification_all"] - ["bundler"]
     env = dump.fetch("env").reject { |k, _| OWN_ENV.include?(k) }
     env["RUBYOPT"] = env["RUBYOPT"].gsub(SETUP_REQUIRE, "-r<setup>") if env["RUBYOPT"]
+    # Bundler 2.5+: each names its own setup file.
+    env["BUNDLER_SETUP"] = env["BUNDLER_SETUP"].sub(SETUP_PATH, "<setup>") if env["BUNDLER_SETUP"]
     dump["env"] = env
     dump
   end

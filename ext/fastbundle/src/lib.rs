@@ -3,6 +3,7 @@
 //! as Ruby's process-ending `fatal`. Error classes are defined in Ruby
 //! (lib/fastbundle/errors.rb) and looked up here.
 
+mod boot;
 mod lockfile;
 mod plan;
 mod settings;
@@ -102,6 +103,7 @@ fn init(ruby: &Ruby) -> Result<(), Error> {
     native.define_singleton_method("sha256", function!(sha256, 1))?;
     lockfile::init(ruby, fastbundle)?;
     plan::init(ruby, native)?;
+    boot::init(ruby, native)?;
     settings::init(ruby, native)?;
     Ok(())
 }

@@ -8,6 +8,7 @@ use std::thread::JoinHandle;
 
 use fastbundle_core::frozen::GemfileSource;
 use fastbundle_core::plan::{self, GemfileDependency, PlanError, Prefetched, Request};
+use fastbundle_core::plan_cache::CachedSpec;
 use fastbundle_core::settings::{Settings, SettingsEnv};
 use fastbundle_core::source::{normalize_remote, Source};
 use magnus::{function, prelude::*, Error, IntoValue, RArray, RHash, RModule, Ruby, Value};
@@ -54,7 +55,7 @@ fn source_from(row: RArray) -> Result<GemfileSource, Error> {
     })
 }
 
-fn request_from(hash: RHash) -> Result<Request, Error> {
+pub(crate) fn request_from(hash: RHash) -> Result<Request, Error> {
     let deps: RArray = fetch(hash, "dependencies")?;
     let mut dependencies = Vec::with_capacity(deps.len());
     for d in deps.into_iter() {
@@ -101,23 +102,26 @@ fn request_from(hash: RHash) -> Result<Request, Error> {
         platform: fetch(hash, "platform")?,
         ruby_scope: fetch(hash, "ruby_scope")?,
         extension_api_version: fetch(hash, "extension_api_version")?,
+        provided: hash.lookup::<_, Option<Vec<String>>>("provided")?.unwrap_or_default(),
     })
 }
 
-fn spec_rows(ruby: &Ruby, specs: &[plan::PlannedSpec]) -> Result<RArray, Error> {
+/// Spec rows as runtime.rb's LoadedSpec.new takes them.
+pub(crate) fn spec_rows(ruby: &Ruby, specs: &[CachedSpec]) -> Result<RArray, Error> {
     let rows = ruby.ary_new_capa(specs.len());
+    let opt = |s: Option<&str>| s.map_or(ruby.qnil().as_value(), |f| ruby.str_new(f).as_value());
     for s in specs {
         let row: [Value; 11] = [
-            ruby.str_new(&s.name).as_value(),
-            ruby.str_new(&s.version).as_value(),
-            ruby.str_new(&s.platform).as_value(),
-            ruby.str_new(&s.full_name).as_value(),
-            ruby.str_new(&s.full_gem_path).as_value(),
-            s.loaded_from.as_deref().map_or(ruby.qnil().as_value(), |f| ruby.str_new(f).as_value()),
+            ruby.str_new(s.name).as_value(),
+            ruby.str_new(s.version).as_value(),
+            ruby.str_new(s.platform).as_value(),
+            ruby.str_new(s.full_name).as_value(),
+            ruby.str_new(s.full_gem_path).as_value(),
+            opt(s.loaded_from),
             ruby.ary_from_iter(s.load_paths.iter().map(|p| ruby.str_new(p))).as_value(),
-            s.gemspec_dir.as_deref().map_or(ruby.qnil().as_value(), |f| ruby.str_new(f).as_value()),
-            s.gemspec_glob.as_deref().map_or(ruby.qnil().as_value(), |f| ruby.str_new(f).as_value()),
-            ruby.to_symbol(s.source.as_str()).as_value(),
+            opt(s.gemspec_dir),
+            opt(s.gemspec_glob),
+            ruby.to_symbol(s.source).as_value(),
             s.default_gem.into_value_with(ruby),
         ];
         rows.push(ruby.ary_new_from_values(&row))?;
@@ -125,10 +129,14 @@ fn spec_rows(ruby: &Ruby, specs: &[plan::PlannedSpec]) -> Result<RArray, Error> 
     Ok(rows)
 }
 
+fn planned_rows(ruby: &Ruby, specs: &[plan::PlannedSpec]) -> Result<RArray, Error> {
+    spec_rows(ruby, &specs.iter().map(CachedSpec::from_planned).collect::<Vec<_>>())
+}
+
 fn plan_to_ruby(ruby: &Ruby, plan: &plan::Plan) -> Result<RHash, Error> {
     let out = ruby.hash_new();
-    out.aset("specs", spec_rows(ruby, &plan.specs)?)?;
-    out.aset("preactivated", spec_rows(ruby, &plan.preactivated)?)?;
+    out.aset("specs", planned_rows(ruby, &plan.specs)?)?;
+    out.aset("preactivated", planned_rows(ruby, &plan.preactivated)?)?;
     out.aset("bundler", plan.bundler.as_ref().map(|(v, p)| ruby.ary_from_iter([ruby.str_new(v), ruby.str_new(p)])))?;
     out.aset("groups", ruby.ary_from_iter(plan.groups.iter().map(|g| ruby.to_symbol(g))))?;
     out.aset("bundle_path", plan.bundle_path.as_str())?;
@@ -151,21 +159,24 @@ fn plan_to_ruby(ruby: &Ruby, plan: &plan::Plan) -> Result<RHash, Error> {
 
 /// The file-system work started by `Native.prefetch`, running while Ruby
 /// evaluates the Gemfile; taken by the next `Native.plan`.
-static PREFETCH: Mutex<Option<JoinHandle<Option<Prefetched>>>> = Mutex::new(None);
+pub(crate) static PREFETCH: Mutex<Option<JoinHandle<Option<Prefetched>>>> = Mutex::new(None);
 /// What the last plan learned about man dirs, for `Native.man_dirs`.
-static MAN_DIRS: Mutex<Option<HashMap<String, Option<String>>>> = Mutex::new(None);
+pub(crate) static MAN_DIRS: Mutex<Option<HashMap<String, Option<String>>>> = Mutex::new(None);
 
 /// `Native.prefetch(request)`: the request without its Gemfile part. Starts
 /// a thread that reads the installed specs of every locked gem; returns
 /// at once.
 fn native_prefetch(ruby: &Ruby, request: RHash) -> Result<bool, Error> {
-    guard(ruby, || {
-        let env = request_from(request)?;
-        let handle = std::thread::Builder::new().name("fastbundle-prefetch".into()).spawn(move || plan::prefetch(env));
-        let started = handle.is_ok();
-        *PREFETCH.lock().unwrap_or_else(|e| e.into_inner()) = handle.ok();
-        Ok(started)
-    })
+    guard(ruby, || Ok(start_prefetch(request_from(request)?)))
+}
+
+/// Starts the prefetch thread for a request without its Gemfile part;
+/// false if no thread could be started (the plan then scans itself).
+pub(crate) fn start_prefetch(env: Request) -> bool {
+    let handle = std::thread::Builder::new().name("fastbundle-prefetch".into()).spawn(move || plan::prefetch(env));
+    let started = handle.is_ok();
+    *PREFETCH.lock().unwrap_or_else(|e| e.into_inner()) = handle.ok();
+    started
 }
 
 fn native_plan(ruby: &Ruby, request: RHash) -> Result<RHash, Error> {

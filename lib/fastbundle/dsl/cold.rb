@@ -20,6 +20,7 @@ module FastBundle
         # nothing when lib/ does not exist, as for Bundler.
         expanded_path     = path.to_s.start_with?("/") ? path.to_s : File.join(root, path.to_s)
 
+        @cache_dirs << expanded_path
         gemspecs = Dir.glob("{,*}.gemspec", base: expanded_path).map! { |f| File.expand_path(f, expanded_path) }
         gemspecs.map! { |g| load_gemspec(g) }.compact!
         gemspecs.reject! { |s| s.name != name } if name
@@ -63,7 +64,8 @@ module FastBundle
         spec = if contents.start_with?("---")
           eval_yaml_gemspec(file, contents)
         else
-          Dir.chdir(File.dirname(file)) { eval_gemspec(file, contents) }
+          evaluate = -> { Dir.chdir(File.dirname(file)) { eval_gemspec(file, contents) } }
+          defined?(InputWatch) ? InputWatch.gemspec(file, &evaluate) : evaluate.call
         end
         return unless spec
 

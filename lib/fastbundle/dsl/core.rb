@@ -177,6 +177,9 @@ module FastBundle
       @printed = 0
       @recording = false # see #recording?
       @read_outside = false
+      @cache_reason = nil # see #cache_inputs
+      @cache_env = []
+      @cache_dirs = []
     end
 
     def dependencies
@@ -198,6 +201,11 @@ module FastBundle
       contents ||= read_file(expanded)
       code, recording = GemfileCache.fetch(gemfile.to_s, expanded, contents) if defined?(ISeqCache)
       @recording = @gemfiles.size == 1 && recording
+      if recording
+        @cache_env |= recording
+      else
+        @cache_reason ||= "#{File.basename(expanded)} does more than DSL calls on literals and ENV entries it names"
+      end
       if code
         instance_exec(&code)
       else
@@ -324,9 +332,22 @@ module FastBundle
       (!@read_outside && @input_files.uniq.size == 1 && @recording) || false
     end
 
-    # Called by DSL methods that read outside the Gemfile (see #recording?).
-    def read_outside!
+    # Called by DSL methods that read outside the Gemfile (see #recording?):
+    # the ENV entry they read, or nil for something no key can see.
+    def read_outside!(env_name)
       @read_outside = true
+      if env_name
+        @cache_env |= [env_name]
+      else
+        @cache_reason ||= "the Gemfile reads something no cache key can see"
+      end
+    end
+
+    # What the plan cache keys this evaluation on (see Definition#cache_inputs):
+    # the files it read, the directories it listed, the ENV entries it
+    # read; or why it cannot be keyed.
+    def cache_inputs
+      @cache_reason || { "files" => @input_files.uniq, "dirs" => @cache_dirs.uniq, "env_names" => @cache_env.dup }
     end
 
     def check_primary_source_safety
@@ -349,7 +370,8 @@ module FastBundle
         plugins: @plugins.map { |p| Definition.plain(p) },
         gemfiles: @gemfiles,
         input_files: @input_files.uniq,
-        warnings: @warnings
+        warnings: @warnings,
+        cache_inputs: cache_inputs
       )
     end
 

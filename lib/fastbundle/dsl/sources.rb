@@ -219,7 +219,8 @@ module FastBundle
       # given absolute; equal when the expanded path and version are.
       def add_path_source(path, options, global)
         root = gemfile_root
-        read_outside! if path.to_s.start_with?("~") # HOME, or another user's
+        # HOME, or another user's home (from the password database: unkeyable)
+        read_outside!(path.to_s.match?(%r{\A~(/|\z)}) ? "HOME" : nil) if path.to_s.start_with?("~")
         begin
           expanded = File.expand_path(path, root)
         rescue ArgumentError => e
@@ -274,7 +275,7 @@ module FastBundle
       end
 
       def truthy_env?(key)
-        read_outside!
+        read_outside!(key)
         v = ENV[key]
         !v.nil? && !v.empty? && !%w[false no 0].include?(v.downcase)
       end

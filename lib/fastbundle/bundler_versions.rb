@@ -1,0 +1,108 @@
+# frozen_string_literal: true
+
+module FastBundle
+  # Bundler 2.3 and Bundler 2.6 answer some questions differently; fastbundle
+  # answers as the Bundler that `require "bundler/setup"` would load in this
+  # process: the newest installed on the original Gem.path or among the
+  # default gems (the plan's "bundler", whose exe is BUNDLE_BIN_PATH). Every
+  # such difference is a method here, named for what changed, and nowhere
+  # else: callers ask the question, never compare versions themselves.
+  #
+  # Verified against Bundler 2.3.15 (Debian 12, RubyGems 3.3) and 2.6.7
+  # (Debian 13, RubyGems 3.6), where the same parity specs run. Bundler 2.4
+  # is not tested; the changes below all landed by 2.5, so 2.5 is the line.
+  module BundlerVersions
+    MODERN = [2, 5].freeze
+
+    # Bundler's public singleton methods (lib/bundler.rb) that 2.6 has and
+    # 2.3 lacks, and the reverse: what Bundler.respond_to? answers.
+    PUBLIC_METHODS_ADDED = %i[auto_install auto_switch find_executable gem_version safe_load_marshal
+                              unbundle_env!].freeze
+    PUBLIC_METHODS_REMOVED = %i[load_marshal most_specific_locked_platform? requires_sudo? sudo].freeze
+
+    class << self
+      # The version string of the Bundler this process answers as; nil when
+      # none is installed (then as Bundler 2.3, the older behaviour).
+      attr_reader :version
+
+      # Set from the plan (Runtime#setup), before anything below is asked.
+      def use(version)
+        @version = version
+        @modern = version ? (version.split(".").first(2).map(&:to_i) <=> MODERN) >= 0 : false
+      end
+
+      def modern?
+        @modern || false
+      end
+
+      # Runtime#setup: Bundler 2.5+ puts every default gem the bundle does
+      # not hold into Gem::Specification.all (so find_by_name("json") finds
+      # the default gem); 2.3 counts them but never yields them.
+      def default_gems_in_specification_all?
+        modern?
+      end
+
+      # SharedHelpers.set_bundle_variables: Bundler 2.5+ sets BUNDLER_SETUP
+      # (and preserves BUNDLER_ORIG_BUNDLER_SETUP), which RubyGems 3.5+
+      # requires in every child process before anything else.
+      def sets_bundler_setup?
+        modern?
+      end
+
+      # Does this Bundler have the public singleton method NAME, given the
+      # list of Bundler 2.3's (BundlerFacade::LAZY_METHODS)?
+      def public_method?(name, bundler_23_methods)
+        if modern?
+          PUBLIC_METHODS_ADDED.include?(name) || (bundler_23_methods.include?(name) && !PUBLIC_METHODS_REMOVED.include?(name))
+        else
+          bundler_23_methods.include?(name)
+        end
+      end
+
+      # Runtime#setup: with RubyGems 3.5+, Bundler 2.5+ turns RubyGems' gem
+      # activation on require off (Gem.discover_gems_on_require = false) and
+      # keeps RubyGems' Kernel#require; 2.3 puts Ruby's original back.
+      def disables_gem_discovery?
+        modern? && Gem.respond_to?(:discover_gems_on_require=)
+      end
+
+      # Runtime#setup: Bundler 2.5+ hands the bundle to Ruby 3.3+'s
+      # Gem::BUNDLED_GEMS.replace_require, whose Kernel#require warns about
+      # default gems becoming bundled gems (csv, base64 ...) required from
+      # outside the bundle; 2.3 does not.
+      def hooks_bundled_gems_warnings?
+        modern?
+      end
+
+      # A default gem's gem_dir in Gem.loaded_specs: Bundler 2.3 hands on the
+      # full gemspec's (under the spec file's own base dir, on Debian
+      # /usr/lib/ruby/gems/X.Y.0), 2.6 with RubyGems 3.6 its stub's, which is
+      # full_gem_path (under Gem.default_dir, /var/lib/gems/X.Y.0).
+      def default_gem_dir_is_full_gem_path?
+        modern?
+      end
+
+      # Runtime#require: Bundler 2.5+ wraps every LoadError of a gem's files
+      # in GemRequireError (2.3 passes those of required files through), but
+      # "the gem has no file of its name", and wraps the "foo/bar" retry's
+      # errors too (2.3 never does).
+      def require_wraps_load_errors?
+        modern?
+      end
+
+      # Runtime#require's value: the dependencies of the requested groups
+      # (2.5+), or every dependency of the Gemfile (2.3).
+      def require_returns_selected?
+        modern?
+      end
+
+      # A git gem's extension dir: Bundler 2.3 names it after the checkout
+      # (<repo>-<rev12>); 2.5+ appends the gem's own directory when the gem
+      # lives in a subdirectory of the repository (<repo>-<rev12>-<dir>), so
+      # two gems of one repository get two dirs.
+      def git_extension_dir_name(checkout, gem_dir_name)
+        modern? ? [checkout, gem_dir_name].uniq.join("-") : checkout
+      end
+    end
+  end
+end
