@@ -10,7 +10,7 @@ require "spec_helper"
 # boots, prints everything an app might print (spec/scripts/secrets_probe.rb),
 # fails in every way that names a source, and panics. Nothing it prints
 # (stdout, stderr, FASTBUNDLE_DEBUG=1 output, uncaught errors with their
-# causes) nor any file it writes (HOME, caches, the app) may contain one.
+# causes), nor the `fastbundle` command's, nor any file it writes (HOME, caches, the app) may contain one.
 # Real Bundler 2.3.15 runs the same probes in the same worlds; what it
 # shows is tallied (printed), not asserted: it is the comparison for
 # docs/robustness.md.
@@ -132,6 +132,16 @@ RSpec.describe "credentials: planted everywhere at once, never printed or writte
     expect(Dir[File.join(world_a.home, ".cache/fastbundle/iseq/*/gemfile*")]).to eq([])
     # World B's Definition came from the record the first boot wrote.
     expect(Dir[File.join(world_b.home, ".cache/fastbundle/iseq/*/gemfile*.definition")].size).to eq(1)
+  end
+
+  it "the fastbundle command: check, explain, explain GEM, exec" do
+    exe = File.join(ROOT_DIR, "exe", "fastbundle")
+    [%w[check], %w[explain], %w[explain gitgem], %w[explain gamma], ["exec", World::RUBY_BIN, "-e", "p 1"]].each do |args|
+      output, status = ours(world_a, exe, *args, extra_env: { "FASTBUNDLE_DEBUG" => "1" })
+      expect(status).to be_success, "fastbundle #{args.join(" ")}: #{output}"
+      expect_no_secret(output, "fastbundle #{args.join(" ")}")
+      expect(output).to include("***@127.0.0.1") if args == %w[explain gamma] # its source, redacted
+    end
   end
 
   it "errors that name sources: changed sources, a missing git checkout, an unreadable lockfile line" do
