@@ -14,6 +14,14 @@ module FastBundle
      InvalidOption ProductionError RubyVersionMismatch LockfileError CyclicDependencyError GemfileLockNotFound
      GemRequireError].each { |name| autoload(name, File.join(__dir__, "fastbundle", "errors.rb")) }
 
+  # Gemfile.lock as Bundler's LockfileParser reads it: #specs, #sources,
+  # #platforms, #dependencies, #checksums, #ruby_version, #bundled_with.
+  #
+  # Credentials: `inspect`, `to_s` and error messages never show the
+  # userinfo of a URL (`https://***@host/`). The one exception is what you
+  # ask for verbatim: `sources[i].remotes` (and `sources[i].options`) return
+  # the text as written in the file, credentials included, so that code
+  # which must authenticate can use it. Do not print them.
   class Lockfile
     # Parses lockfile text. `path` is only used in messages.
     def self.parse(text, path = nil)

@@ -271,25 +271,31 @@ RSpec.describe FastBundle::Dsl do
                d.dependencies.map { |x| [x.inspect, x.to_s, x.to_h.inspect, x.source.inspect, x.source.to_s] }.inspect,
                d.sources.map { |s| [s.inspect, s.to_s, s.options.inspect] }.inspect]
       texts.each { |t| expect(t).not_to include(secret) }
-      expect(d.global_source.remotes).to eq(["https://user@gems.example.com/", "https://other@mirror.example.com/"])
-      expect(d.dependencies.first.source.remotes).to eq(["https://user@private.example.com/"])
-      expect(d.warnings.join).to include("git://deploy@git.example.com/secret.git")
+      expect(d.global_source.remotes).to eq(["https://***@gems.example.com/", "https://***@mirror.example.com/"])
+      expect(d.dependencies.first.source.remotes).to eq(["https://***@private.example.com/"])
+      expect(d.warnings.join).to include("git://***@git.example.com/secret.git")
     end
 
     it "never shows a password in error messages or on $stderr" do
       expect { evaluate(gemfile, warn: true) }.not_to output(/#{secret}/).to_stderr
       e = error_for(%(source "https://user:#{secret}@gems example.com"\n))
       expect(e.message).not_to include(secret)
-      expect(e.message).to include("https://user@gems example.com")
+      expect(e.message).to include("https://***@gems example.com")
       e = error_for(%(gem "a", source: "https://u:#{secret}@a.example.com"\ngem "a", source: "https://u:#{secret}@b.example.com"\n))
       expect(e.message).not_to include(secret)
-      expect(e.message).to include("https://u@b.example.com/")
+      expect(e.message).to include("https://***@b.example.com/")
     end
 
-    it "keeps oauth tokens out as Bundler does" do
+    it "keeps tokens out, also where Bundler shows them (a token as the user)" do
       d = evaluate(%(gem "x", git: "https://TOKEN123:x-oauth-basic@github.com/o/x.git"\n))
-      expect(d.dependencies.first.source.uri).to eq("https://x-oauth-basic@github.com/o/x.git")
+      expect(d.dependencies.first.source.uri).to eq("https://***@github.com/o/x.git")
       expect(d.to_h.inspect).not_to include("TOKEN123")
+      d = evaluate(%(source "https://TOKEN456@gem.fury.io/acme/"\ngem "y", git: "https://TOKEN789@github.com/o/y.git"\n))
+      expect(d.global_source.remotes).to eq(["https://***@gem.fury.io/acme/"])
+      expect([d.inspect, d.to_h.inspect, d.sources.map(&:to_s)].join).not_to include("TOKEN456", "TOKEN789")
+      # ssh user names are account names, not secrets
+      d = evaluate(%(gem "z", git: "ssh://git@github.com/o/z.git"\n))
+      expect(d.dependencies.first.source.uri).to eq("ssh://git@github.com/o/z.git")
     end
   end
 
@@ -579,6 +585,51 @@ RSpec.describe FastBundle::Dsl do
         fresh
       end
       expect(answers.uniq.size).to eq(worlds.size)
+    end
+
+    it "records ENV entries as digests, never their values" do
+      gemfile = write("Gemfile", %(source "https://rubygems.org"\ngem "a" if ENV["GEMFURY_TOKEN"]\n))
+      token = "tok-#{rand(10**12)}-secret"
+      first, _, loaded = probe(gemfile, "GEMFURY_TOKEN" => token)
+      expect(loaded).to eq(1)
+      expect(probe(gemfile, "GEMFURY_TOKEN" => token)).to eq([first, "", 0])
+      expect(probe(gemfile, "GEMFURY_TOKEN" => "#{token}2")[2]).to eq(1) # another value: evaluated again
+      records = definition_records
+      expect(records.size).to eq(1)
+      cached = Dir.glob(File.join(@dir, ".cache", "**", "*"), File::FNM_DOTMATCH).select { |f| File.file?(f) }
+      cached.each { |f| expect(File.binread(f)).not_to include(token), f }
+
+    end
+
+    it "writes no cache entry for a Gemfile that holds credentials, and removes an earlier one" do
+      plain = %(source "https://rubygems.org"\ngem "a"\n)
+      secret = "pw-#{rand(10**12)}"
+      holding = {
+        "a password" => %(source "https://user:#{secret}@gems.example.com"\ngem "a"\n),
+        "a token as the user" => %(source "https://#{secret}@gem.fury.io/acme/"\ngem "a"\n),
+        "a git remote" => %(gem "a", git: "https://x-access-token:#{secret}@github.com/o/a.git"\n),
+        "an interpolated userinfo" => %(t = "#{secret}"\nsource "https://u:\#{t}@gems.example.com"\ngem "a"\n),
+      }
+      holding.each do |what, content|
+        FileUtils.rm_rf(File.join(@dir, ".cache"))
+        gemfile = write("Gemfile", plain)
+        probe(gemfile)
+        expect(Dir.glob(File.join(@dir, ".cache", "fastbundle", "iseq", "*", "gemfile*"))).not_to be_empty
+        write("Gemfile", content)
+        2.times do
+          _, err, = probe(gemfile)
+          expect(err).not_to include(secret)
+        end
+        expect(Dir.glob(File.join(@dir, ".cache", "fastbundle", "iseq", "*", "gemfile*"))).to eq([]), what
+        Dir.glob(File.join(@dir, ".cache", "**", "*"), File::FNM_DOTMATCH).select { |f| File.file?(f) }.each do |f|
+          expect(File.binread(f)).not_to include(secret), "#{what}: #{f}"
+        end
+      end
+      # An ssh user name is no credential: cached as before.
+      FileUtils.rm_rf(File.join(@dir, ".cache"))
+      gemfile = write("Gemfile", %(gem "a", git: "ssh://git@github.com/o/a.git"\n))
+      probe(gemfile)
+      expect(Dir.glob(File.join(@dir, ".cache", "fastbundle", "iseq", "*", "gemfile*"))).not_to be_empty
     end
 
     it "evaluates again when the recorded Definition is damaged or was made by other code" do

@@ -86,7 +86,8 @@ RSpec.describe FastBundle::Lockfile do
     shown = [lock.inspect, lock.sources.map(&:inspect), lock.sources.map(&:to_s), lock.specs.map(&:inspect),
              lock.dependencies.values.map(&:inspect)].flatten.join("\n")
     expect(shown).not_to include("s3cret", "hunter2")
-    expect(shown).to include("https://deploy@git.example.com/acme/widgets.git", "https://user@gems.example.com/private/")
+    expect(shown).to include("https://***@git.example.com/acme/widgets.git", "https://***@gems.example.com/private/")
+    expect(shown).not_to include("deploy@", "user@")
   end
 
   describe "bad input" do
@@ -112,7 +113,7 @@ RSpec.describe FastBundle::Lockfile do
     it "keeps credentials out of error messages" do
       e = error_for("GEM\n  remote https://user:hunter2@gems.example.com/\n")
       expect(e.message).not_to include("hunter2")
-      expect(e.message).to include("https://user@gems.example.com/")
+      expect(e.message).to include("https://***@gems.example.com/")
       e = error_for("GEM\n  specs:\n    a (x)\n", "https://user:hunter2@example.com/Gemfile.lock")
       expect(e.message).not_to include("hunter2")
     end

@@ -542,9 +542,9 @@ RSpec.describe "setup errors: bad input and faults, against Bundler" do
       expect(w.read("Gemfile") + w.lockfile).to include("secret")
       w.gemfile(%(source "http://user:secret@127.0.0.1:#{other}"\ngem "beta"\n))
       outcome = run_all(w)
-      locked_user = w.lockfile.include?("user:secret@") ? "user@" : "" # see above
+      locked_user = w.lockfile.include?("user:secret@") ? "***@" : "" # see above
       expect_failure(outcome, status: 16, error: "ProductionError",
-                              includes: ["http://#{locked_user}127.0.0.1:#{port}/", "http://user@127.0.0.1:#{other}/"])
+                              includes: ["http://#{locked_user}127.0.0.1:#{port}/", "http://***@127.0.0.1:#{other}/"])
       expect_no_secret(outcome)
     end
 
@@ -573,7 +573,7 @@ RSpec.describe "setup errors: bad input and faults, against Bundler" do
            2.3.15
       L
       outcome = run_all(w)
-      expect_failure(outcome, status: 11, error: "GitError", includes: ["http://user@127.0.0.1:9/gitgem.git", "gitgem"])
+      expect_failure(outcome, status: 11, error: "GitError", includes: ["http://***@127.0.0.1:9/gitgem.git", "gitgem"])
       expect_no_secret(outcome)
     end
 
@@ -582,7 +582,7 @@ RSpec.describe "setup errors: bad input and faults, against Bundler" do
       # Whether or not this Bundler wrote the credentials into the lockfile.
       w.file("Gemfile.lock", w.lockfile.sub(%r{  remote: http://(user:secret@)?}, "  remote http://user:secret@"))
       outcome = run_all(w)
-      expect_failure(outcome, status: 16, error: "ProductionError", includes: ["remote http://user@127.0.0.1"])
+      expect_failure(outcome, status: 16, error: "ProductionError", includes: ["remote http://***@127.0.0.1"])
       expect_no_secret(outcome)
     end
   end

@@ -10,6 +10,10 @@ ROOT_DIR = File.expand_path("..", __dir__)
 # load real Bundler, which must never enter the spec process itself).
 Dir[File.join(__dir__, "support", "*.rb")].sort.each { |f| require f unless f.end_with?("_dump.rb") }
 
+# FASTBUNDLE_GC_STRESS=1: every call into the native extension under
+# GC.stress, here and in fastbundle's subprocesses (`rake test:gc_stress`).
+require_relative "scripts/gc_stress" if ENV["FASTBUNDLE_GC_STRESS"] == "1"
+
 RSpec.configure do |config|
   config.expect_with(:rspec) { |c| c.syntax = :expect }
   config.disable_monkey_patching!

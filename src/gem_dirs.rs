@@ -33,6 +33,7 @@ use std::ffi::OsString;
 use std::fs::File;
 use std::io::{self, Read};
 
+use crate::input_file;
 use crate::parallel;
 use crate::platform::Platform;
 use crate::version;
@@ -114,6 +115,11 @@ pub enum ScanErrorKind {
     /// The spec is indexed but its `full_gem_path` does not exist
     /// (not reported for default gems).
     MissingGemDir,
+    /// A stub header RubyGems would read but never writes, which would put
+    /// a path outside the gem's directory on the load path (a name that is
+    /// no gem name, a require path with `..` leading out): the spec is not
+    /// indexed. Says why.
+    Refused(String),
 }
 
 impl ScanError {
@@ -128,6 +134,7 @@ impl ScanError {
                 format!("the stub line of {p} is empty, not `# stub: name version platform require_paths`")
             }
             ScanErrorKind::MissingGemDir => format!("{p} has no gem directory"),
+            ScanErrorKind::Refused(why) => format!("the gemspec {p} {why}"),
         }
     }
 }
@@ -187,6 +194,31 @@ pub fn scan(req: &ScanRequest<'_>) -> GemIndex {
 }
 
 const HEAD_CHUNK: usize = 512;
+/// RubyGems writes a stub header of a few hundred bytes; a spec file whose
+/// first three lines run past this was not written by it, and reading on
+/// (a multi-gigabyte file without newlines, say) would cost the boot.
+pub const MAX_STUB_HEAD: usize = 8 << 20;
+
+/// What the directory listing says a spec file is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum EntryType {
+    File,
+    /// A FIFO, device or socket: opening or reading it can block forever.
+    Special,
+    /// A symlink or unknown (some file systems): checked once opened.
+    Check,
+}
+
+impl EntryType {
+    fn of(ft: Option<std::fs::FileType>) -> EntryType {
+        match ft {
+            Some(ft) if ft.is_file() || ft.is_dir() => EntryType::File,
+            Some(ft) if ft.is_symlink() => EntryType::Check,
+            Some(_) => EntryType::Special,
+            None => EntryType::Check,
+        }
+    }
+}
 const STUB_PREFIX: &[u8] = b"# stub: ";
 
 struct Scanner<'r, 'a> {
@@ -213,10 +245,11 @@ impl Scanner<'_, '_> {
                 return;
             }
         };
-        // `Dir.glob("*.gemspec")`: no dot files, sorted bytewise.
-        let mut names: Vec<OsString> = entries
-            .filter_map(|e| e.ok().map(|e| e.file_name()))
-            .filter(|n| {
+        // `Dir.glob("*.gemspec")`: no dot files, sorted bytewise. The entry
+        // types come with the listing (no extra syscall).
+        let mut names: Vec<(OsString, EntryType)> = entries
+            .filter_map(|e| e.ok().map(|e| (e.file_name(), EntryType::of(e.file_type().ok()))))
+            .filter(|(n, _)| {
                 let b = n.as_encoded_bytes();
                 b.len() > ".gemspec".len()
                     && b.ends_with(b".gemspec")
@@ -224,7 +257,7 @@ impl Scanner<'_, '_> {
                     && self.req.only_names.is_none_or(|names| may_hold(names, &b[..b.len() - ".gemspec".len()]))
             })
             .collect();
-        names.sort_unstable_by(|a, b| a.as_encoded_bytes().cmp(b.as_encoded_bytes()));
+        names.sort_unstable_by(|a, b| a.0.as_encoded_bytes().cmp(b.0.as_encoded_bytes()));
         if names.is_empty() {
             return;
         }
@@ -236,22 +269,28 @@ impl Scanner<'_, '_> {
         });
         let dir_index = index.dirs.len() - 1;
         let mut files = Vec::with_capacity(names.len());
-        for name in &names {
+        for (name, entry_type) in &names {
             let Some(file_name) = name.to_str() else {
                 let path = format!("{spec_dir}/{}", name.to_string_lossy());
                 index.errors.push(ScanError { path, kind: ScanErrorKind::NonUtf8Path });
                 continue;
             };
-            files.push((file_name, expand(&file_join(spec_dir, file_name))));
+            files.push((file_name, expand(&file_join(spec_dir, file_name)), *entry_type));
         }
         // The reads are independent; the index is then built in file order.
-        let stubs = parallel::map_init(&files, || Vec::with_capacity(HEAD_CHUNK), |buf, (_, path)| read_stub(buf, path));
-        for ((file_name, spec_file), stub) in files.into_iter().zip(stubs) {
+        let stubs = parallel::map_init(&files, || Vec::with_capacity(HEAD_CHUNK), |buf, (_, path, entry_type)| {
+            read_stub(buf, path, *entry_type)
+        });
+        for ((file_name, spec_file, _), stub) in files.into_iter().zip(stubs) {
             let stem = &file_name[..file_name.len() - ".gemspec".len()];
             match stub {
                 Err(kind) => index.errors.push(ScanError { path: spec_file, kind }),
                 Ok(stub) => {
                     let spec = self.build(stub, stem, spec_file, base, &gems_dir, dir_index, default_gem, listing);
+                    if let Some(why) = refusal(&spec) {
+                        index.errors.push(ScanError { path: spec.spec_file, kind: ScanErrorKind::Refused(why) });
+                        continue;
+                    }
                     if !spec.full_gem_path_exists && !default_gem && spec.has_stub {
                         index
                             .errors
@@ -350,17 +389,66 @@ impl Scanner<'_, '_> {
     }
 }
 
+/// Why a stub must not be used, if it must not: RubyGems' installer
+/// refuses names outside `Gem::Specification::VALID_NAME_PATTERN`
+/// (`[A-Za-z0-9._-]+`), so such a stub was planted, and every path built
+/// from it must stay inside the gem's directory. A NUL in a path would make
+/// Ruby raise on every `require`.
+fn refusal(spec: &InstalledSpec) -> Option<String> {
+    if !spec.has_stub {
+        return None;
+    }
+    let valid_name = !spec.name.is_empty()
+        && spec.name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'));
+    if !valid_name {
+        return Some(format!("names the gem `{}`, which is no valid gem name", spec.name.escape_debug()));
+    }
+    if spec.full_name.contains('/') || spec.full_name.contains('\0') {
+        return Some(format!("names the platform `{}`, which is no valid platform", spec.platform.escape_debug()));
+    }
+    let inside = format!("{}/", spec.full_gem_path);
+    for path in &spec.require_paths {
+        if spec.extension_dir.as_deref() == Some(path.as_str()) {
+            continue;
+        }
+        if path.contains('\0') || (expand(path) != spec.full_gem_path && !expand(path).starts_with(&inside)) {
+            return Some(format!(
+                "lists the require path `{}`, outside its gem directory {}",
+                path[spec.full_gem_path.len().min(path.len())..].trim_start_matches('/').escape_debug(),
+                spec.full_gem_path
+            ));
+        }
+    }
+    None
+}
+
 /// `Gem::StubSpecification#data`, without evaluating anything. `buf` is
 /// reused from file to file.
-fn read_stub(buf: &mut Vec<u8>, path: &str) -> Result<Option<Stub>, ScanErrorKind> {
+fn read_stub(buf: &mut Vec<u8>, path: &str, entry_type: EntryType) -> Result<Option<Stub>, ScanErrorKind> {
     let unreadable = |e: io::Error| ScanErrorKind::UnreadableSpec(e.to_string());
-    let mut file = File::open(path).map_err(unreadable)?;
+    let special = || ScanErrorKind::UnreadableSpec("it is a named pipe, device or socket, not a regular file".into());
+    if entry_type == EntryType::Special {
+        return Err(special());
+    }
+    let mut file: File = input_file::open_nonblocking(std::path::Path::new(path)).map_err(unreadable)?;
+    if entry_type == EntryType::Check {
+        let meta = file.metadata().map_err(unreadable)?;
+        if !meta.is_file() && !meta.is_dir() {
+            return Err(special());
+        }
+    }
     buf.clear();
     // Read until line 3 is complete (or EOF): line 1 is skipped, line 2
     // is the stub, and line 3 must exist (`readline` raising EOFError
     // there leaves RubyGems without a stub). Stop early once line 2 is
     // known not to be a stub.
     while !enough(buf) {
+        if buf.len() >= MAX_STUB_HEAD {
+            return Err(ScanErrorKind::UnreadableSpec(format!(
+                "its first lines run past {} KiB without the stub header RubyGems writes",
+                MAX_STUB_HEAD >> 10
+            )));
+        }
         // Doubling keeps a long first line linear to read and scan.
         let len = buf.len();
         buf.resize(len + len.max(HEAD_CHUNK), 0);
@@ -376,6 +464,13 @@ fn read_stub(buf: &mut Vec<u8>, path: &str) -> Result<Option<Stub>, ScanErrorKin
             break;
         }
     }
+    parse_stub(buf)
+}
+
+/// The stub header in the first bytes of a spec file (at least its first
+/// three lines, or all of it): `None` when there is none (RubyGems then
+/// evaluates the file), an error where RubyGems raises.
+pub fn parse_stub(buf: &[u8]) -> Result<Option<Stub>, ScanErrorKind> {
     let Some(end1) = memchr(buf, b'\n') else { return Ok(None) };
     let rest = &buf[end1 + 1..];
     let (line2, after2) = split_line(rest);
@@ -404,12 +499,16 @@ fn read_stub(buf: &mut Vec<u8>, path: &str) -> Result<Option<Stub>, ScanErrorKin
     }))
 }
 
-struct Stub {
-    name: String,
-    version: Option<String>,
-    platform: String,
-    require_paths: String,
-    extensions: bool,
+/// `Gem::StubSpecification::StubLine`, as written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stub {
+    pub name: String,
+    /// `None`: the line had no version field.
+    pub version: Option<String>,
+    pub platform: String,
+    /// NUL-separated.
+    pub require_paths: String,
+    pub extensions: bool,
 }
 
 /// Whether a spec file named `<stem>.gemspec` can hold a gem of one of

@@ -5,8 +5,12 @@
 //! `ext/fastbundle` converts one request in and one answer out.
 
 pub mod cache_dir;
+pub mod digest;
 pub mod frozen;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod gem_dirs;
+pub mod input_file;
 pub mod lockfile;
 pub mod manpath;
 pub mod materialize;

@@ -202,6 +202,11 @@ const MAX_FOUND: usize = 120;
 const EXPECTED_VERSION: &str = "a spec line `    name (version)` with a valid version";
 const EXPECTED_REQUIREMENTS: &str = "version requirements like `>= 1.0, < 2`";
 const EXPECTED_SPECS_FIRST: &str = "`  specs:` before the first spec line";
+// A setup refuses what RubyGems could never have installed: a spec name
+// outside `Gem::Specification::VALID_NAME_PATTERN`, a platform with other
+// characters (`/`, `..` with a slash, NUL, spaces, shell metacharacters).
+const EXPECTED_GEM_NAME: &str = "a gem name of letters, digits, `.`, `-` and `_`";
+const EXPECTED_PLATFORM: &str = "a platform of letters, digits, `.`, `-` and `_`";
 
 impl LockfileError {
     /// One line for a list: `path:line: expected ..., found `...``.
@@ -216,11 +221,18 @@ impl LockfileError {
         }
     }
 
+    /// Whether a setup refused a spec name or platform RubyGems never
+    /// installs (a lenient parse only; Bundler's parser reads them).
+    pub fn is_invalid_name(&self) -> bool {
+        matches!(&self.kind, LockfileErrorKind::Syntax { expected, .. } if [EXPECTED_GEM_NAME, EXPECTED_PLATFORM].contains(expected))
+    }
+
     /// Whether Bundler's parser passes over the line (so a lenient parse may).
     pub fn bundler_skips_line(&self) -> bool {
         match &self.kind {
             LockfileErrorKind::Syntax { expected, .. } => {
-                ![EXPECTED_VERSION, EXPECTED_REQUIREMENTS, EXPECTED_SPECS_FIRST].contains(expected)
+                ![EXPECTED_VERSION, EXPECTED_REQUIREMENTS, EXPECTED_SPECS_FIRST, EXPECTED_GEM_NAME, EXPECTED_PLATFORM]
+                    .contains(expected)
             }
             _ => false,
         }
@@ -266,7 +278,10 @@ impl Lockfile {
     /// Bundler's status code, and the message can name the line. A
     /// dependency line Bundler reads as an oddly named dependency is kept
     /// under that name. Malformed versions and requirements, merge conflicts
-    /// and invalid UTF-8 are still errors.
+    /// and invalid UTF-8 are still errors, and so (unlike Bundler, which
+    /// reads them and then looks for such gems) are spec names and
+    /// platforms RubyGems could never have installed: `/`, `..` paths, NUL,
+    /// shell metacharacters.
     pub fn parse_bytes_lenient(bytes: &[u8]) -> Result<(Lockfile, Vec<LockfileError>), LockfileError> {
         let text = match std::str::from_utf8(bytes) {
             Ok(text) => text,
@@ -663,6 +678,14 @@ impl<'t> Parser<'t> {
                     _ => return Err(self.error(EXPECTED_VERSION)),
                 };
                 let platform = nv.platform.filter(|p| self.slice(*p) != "ruby");
+                if self.lenient {
+                    if !is_gem_word(self.slice(nv.name)) {
+                        return Err(self.error(EXPECTED_GEM_NAME));
+                    }
+                    if platform.is_some_and(|p| !is_gem_word(self.slice(p))) {
+                        return Err(self.error(EXPECTED_PLATFORM));
+                    }
+                }
                 let source = (self.lock.sources.len() - 1) as u32;
                 let deps_at = self.lock.spec_deps.len() as u32;
                 let spec = LockedSpec {
@@ -794,6 +817,11 @@ impl<'t> Parser<'t> {
             pinned,
         })
     }
+}
+
+/// `[A-Za-z0-9._-]+`: RubyGems' gem names, and every platform it knows.
+fn is_gem_word(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
 }
 
 /// Ruby's `\s`: space, \t, \n, \v, \f, \r.

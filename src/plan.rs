@@ -128,7 +128,7 @@ pub fn plan(req: &Request) -> Result<Plan, PlanError> {
 
 /// [`plan`], reusing what [`prefetch`] gathered when it still applies.
 pub fn plan_with(req: &Request, prefetched: Option<Prefetched>) -> Result<Plan, PlanError> {
-    let bytes = match std::fs::read(&req.lockfile) {
+    let bytes = match crate::input_file::read_regular(Path::new(&req.lockfile), crate::input_file::MAX_LOCKFILE) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return Err(PlanError::LockfileMissing { gemfile: req.gemfile.clone(), lockfile: req.lockfile.clone() })
@@ -139,6 +139,9 @@ pub fn plan_with(req: &Request, prefetched: Option<Prefetched>) -> Result<Plan, 
     // gets Bundler's status), and named if the plan then fails.
     let (lock, skipped) = Lockfile::parse_bytes_lenient(&bytes)
         .map_err(|error| PlanError::Lockfile { path: req.lockfile.clone(), error })?;
+    // The prefetch read the lockfile earlier; if it has been replaced since,
+    // what it gathered is for other gems.
+    let prefetched = prefetched.filter(|p| p.lockfile == bytes);
     plan_locked(req, &lock, prefetched).map_err(|error| {
         if skipped.is_empty() {
             error
@@ -166,7 +169,8 @@ fn plan_locked(req: &Request, lock: &Lockfile, prefetched: Option<Prefetched>) -
     let by_full_name = platform::materializes_by_full_name(&platforms, &local, force_ruby);
     let Materialized { mut specs, path_dependencies } =
         materialize::materialize(req, lock, &chosen, &index, &dirs.bundle_path, &local, by_full_name)?;
-    spec_set::sort_specs(&mut specs, lock, &chosen);
+    spec_set::sort_specs(&mut specs, lock, &chosen)
+        .map_err(|cycle| PlanError::CyclicDependency { lockfile: req.lockfile.clone(), cycle })?;
 
     let pathname_locked = chosen.iter().any(|&i| lock.str(lock.specs[i].name) == PREACTIVATED);
     let preactivated = if pathname_locked {
@@ -192,7 +196,15 @@ fn plan_locked(req: &Request, lock: &Lockfile, prefetched: Option<Prefetched>) -
 fn check_lockfile(req: &Request, lock: &Lockfile, local: &Platform, force_ruby: bool) -> Result<(), PlanError> {
     let platforms: Vec<&str> = lock.platforms.iter().map(|&p| lock.str(p)).collect();
     if !platform::lockfile_supports(&platforms, local, force_ruby) {
-        return Err(PlanError::PlatformUnsupported(platform::unsupported_platform_message(&platforms, local, force_ruby)));
+        let mut message = platform::unsupported_platform_message(&platforms, local, force_ruby);
+        if platforms.is_empty() {
+            // Most often a lockfile read while `bundle install` rewrites it.
+            message.push_str(&format!(
+                "\n{} lists no platforms at all: it is empty, or was cut short while being written.",
+                crate::plan_error::file_name(&req.lockfile)
+            ));
+        }
+        return Err(PlanError::PlatformUnsupported(message));
     }
     frozen::check(&req.dependencies, &req.sources, lock, Path::new(&req.root)).map_err(|mismatch| {
         PlanError::GemfileChanged { gemfile: req.gemfile.clone(), lockfile: req.lockfile.clone(), mismatch }
@@ -225,10 +237,16 @@ fn installed_specs(
 /// reads only the spec files that can hold a locked gem.)
 fn check_readable(index: &GemIndex) -> Result<(), PlanError> {
     let Some(e) = index.errors.iter().find(|e| {
-        matches!(e.kind, ScanErrorKind::UnreadableSpec(_) | ScanErrorKind::InvalidUtf8 | ScanErrorKind::BrokenStub)
+        matches!(
+            e.kind,
+            ScanErrorKind::UnreadableSpec(_) | ScanErrorKind::InvalidUtf8 | ScanErrorKind::BrokenStub | ScanErrorKind::Refused(_)
+        )
     }) else {
         return Ok(());
     };
+    if let ScanErrorKind::Refused(why) = &e.kind {
+        return Err(PlanError::RefusedSpec { path: e.path.clone(), reason: why.clone() });
+    }
     let reason = match &e.kind {
         ScanErrorKind::UnreadableSpec(why) => why.split(" (os error").next().unwrap_or(why).to_string(),
         ScanErrorKind::InvalidUtf8 => "its stub header is not valid UTF-8".to_string(),
@@ -285,6 +303,8 @@ pub struct Prefetched {
     bundler: Option<(String, String)>,
     /// Load path entry -> whether `Runtime#setup_manpath` would add its man dir.
     pub man_dirs: HashMap<String, Option<String>>,
+    /// The lockfile as the prefetch read it.
+    lockfile: Vec<u8>,
 }
 
 impl Prefetched {
@@ -309,7 +329,7 @@ impl Prefetched {
 /// plan then reports the problem itself.
 pub fn prefetch(env: Request) -> Option<Prefetched> {
     let settings = Settings::load(Path::new(&env.root), &env.settings_env);
-    let bytes = std::fs::read(&env.lockfile).ok()?;
+    let bytes = crate::input_file::read_regular(Path::new(&env.lockfile), crate::input_file::MAX_LOCKFILE).ok()?;
     let (lock, _) = Lockfile::parse_bytes_lenient(&bytes).ok()?;
     let InstallDirs { use_system_gems, gem_dirs, .. } = install_dirs(&env, &settings);
     let mut names: HashSet<&str> = lock.specs.iter().map(|s| lock.str(s.name)).collect();
@@ -319,7 +339,7 @@ pub fn prefetch(env: Request) -> Option<Prefetched> {
     let paths: Vec<&str> =
         index.specs.iter().filter(|s| !s.default_gem).flat_map(|s| s.require_paths.iter().map(String::as_str)).collect();
     let man_dirs = crate::manpath::man_dir_of_each(&paths);
-    Some(Prefetched { env, gem_dirs, index, bundler, man_dirs })
+    Some(Prefetched { env, gem_dirs, index, bundler, man_dirs, lockfile: bytes })
 }
 
 /// A default gem as `require` activates it: the full spec, whose base dir is

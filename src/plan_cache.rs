@@ -309,8 +309,10 @@ pub fn env_digest<S: AsRef<str>>(names: &[S]) -> u128 {
     h.digest128()
 }
 
+/// (A FIFO or device where an input was is no input: opened without
+/// blocking, never read unbounded; src/input_file.rs.)
 fn file_hash(path: &str) -> Option<u128> {
-    fs::read(path).ok().map(|b| xxh3_128(&b))
+    crate::input_file::read_regular(Path::new(path), crate::input_file::MAX_LOCKFILE).ok().map(|b| xxh3_128(&b))
 }
 
 /// Why an entry could not be used, in words for FASTBUNDLE_DEBUG.

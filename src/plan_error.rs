@@ -27,6 +27,12 @@ pub enum PlanError {
     /// A spec file in the gem dirs that RubyGems cannot read: it raises on
     /// every lookup, and Bundler exits 1 with an error report.
     UnreadableSpec { path: String, reason: String },
+    /// Locked gems that depend on each other (Bundler's
+    /// CyclicDependencyError): the cycle, its first gem repeated at the end.
+    CyclicDependency { lockfile: String, cycle: Vec<String> },
+    /// A spec file of a locked gem whose stub header would put a path
+    /// outside its gem directory on the load path (gem_dirs::refusal).
+    RefusedSpec { path: String, reason: String },
     /// Any of the above, after lines of the lockfile had to be passed over.
     AfterSkippedLines { error: Box<PlanError>, lockfile: String, skipped: Vec<LockfileError> },
 }
@@ -46,7 +52,8 @@ impl PlanError {
             PlanError::GitNotCheckedOut { .. } => "GitError",
             PlanError::PathMissing { .. } => "PathError",
             PlanError::BrokenInstall { .. } => "GemNotFound",
-            PlanError::UnreadableSpec { .. } => "UnreadableGemspec",
+            PlanError::UnreadableSpec { .. } | PlanError::RefusedSpec { .. } => "UnreadableGemspec",
+            PlanError::CyclicDependency { .. } => "CyclicDependencyError",
             PlanError::AfterSkippedLines { error, .. } => error.class_name(),
         }
     }
@@ -99,6 +106,19 @@ impl PlanError {
                 msg.push_str("Restore it from version control, or fix those lines and run `bundle install`.");
                 msg
             }
+            PlanError::CyclicDependency { lockfile, cycle } => format!(
+                "Your bundle requires gems that depend on each other, creating an infinite loop: {} ({}).\n\
+                 Please remove either gem '{}' or gem '{}' and try again.",
+                cycle.join(" -> "),
+                file_name(lockfile),
+                cycle[cycle.len().saturating_sub(2)],
+                cycle[0]
+            ),
+            PlanError::RefusedSpec { path, reason } => format!(
+                "The installed gemspec {path} {reason}.\n\
+                 RubyGems never installs such a gem, and fastbundle puts nothing of it on the load path. \
+                 Remove that file, or reinstall the gem (`bundle install`)."
+            ),
             PlanError::UnreadableSpec { path, reason } => format!(
                 "RubyGems cannot read the installed gemspec {path}: {reason}.\n\
                  Bundler and RubyGems stop on it too. Remove or repair that file (reinstalling its gem rewrites it)."

@@ -6,7 +6,10 @@
 //! nested keys by two-space indent, `- item` lists); we read that format
 //! without a YAML library, as Bundler itself does.
 
+use std::fmt;
 use std::path::{Path, PathBuf};
+
+use crate::redact;
 
 /// `path` → `BUNDLE_PATH`, `path.system` → `BUNDLE_PATH__SYSTEM`,
 /// `gem.test-framework` → `BUNDLE_GEM__TEST___FRAMEWORK`.
@@ -31,7 +34,7 @@ pub enum Level {
     Global,
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct Settings {
     pub local_file: Option<PathBuf>,
     pub global_file: Option<PathBuf>,
@@ -41,12 +44,43 @@ pub struct Settings {
 }
 
 /// What the environment says about where settings live.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct SettingsEnv {
     /// Every `BUNDLE_*` variable (others are ignored).
     pub bundle_vars: Vec<(String, String)>,
     /// RubyGems' idea of the user's home (`Gem.user_home`).
     pub user_home: Option<PathBuf>,
+}
+
+/// `(KEY, value)` pairs for `{:?}`: values of credential settings hidden
+/// (`BUNDLE_GEMS__EXAMPLE__COM=user:pass`), URLs in others redacted.
+struct Shown<'a>(&'a [(String, String)]);
+
+impl fmt::Debug for Shown<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.0.iter().map(|(k, v)| (k, redact::setting_for_display(k, v)))).finish()
+    }
+}
+
+impl fmt::Debug for SettingsEnv {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SettingsEnv")
+            .field("bundle_vars", &Shown(&self.bundle_vars))
+            .field("user_home", &self.user_home)
+            .finish()
+    }
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("local_file", &self.local_file)
+            .field("global_file", &self.global_file)
+            .field("local", &Shown(&self.local))
+            .field("env", &Shown(&self.env))
+            .field("global", &Shown(&self.global))
+            .finish()
+    }
 }
 
 impl SettingsEnv {
@@ -91,7 +125,11 @@ impl Settings {
         };
         let ignore = env.var("BUNDLE_IGNORE_CONFIG").is_some();
         let read = |f: &Option<PathBuf>| match f {
-            Some(f) if !ignore => std::fs::read(f).map(|b| parse_config(&String::from_utf8_lossy(&b))).unwrap_or_default(),
+            // Unreadable (or not a regular file: a FIFO would hang the boot,
+            // as it hangs Bundler) is no settings, as for a missing file.
+            Some(f) if !ignore => crate::input_file::read_regular(f, crate::input_file::MAX_CONFIG)
+                .map(|b| parse_config(&String::from_utf8_lossy(&b)))
+                .unwrap_or_default(),
             _ => Vec::new(),
         };
         Settings {
@@ -263,6 +301,21 @@ mod tests {
         assert_eq!(c[0], ("BUNDLE_PATH".into(), "vendor/bundle".into()));
         assert_eq!(c[1], ("BUNDLE_WITHOUT".into(), "development:test".into()));
         assert!(c.contains(&("BUNDLE_LIST".into(), "a:b".into())));
+    }
+
+    #[test]
+    fn debug_output_hides_credentials() {
+        let env = SettingsEnv {
+            bundle_vars: vec![
+                ("BUNDLE_GEMS__EXAMPLE__COM".into(), "user:s3cret".into()),
+                ("BUNDLE_MIRROR__HTTPS://RUBYGEMS__ORG/".into(), "https://m:s3cret@mirror.example.com".into()),
+                ("BUNDLE_PATH".into(), "vendor/bundle".into()),
+            ],
+            user_home: None,
+        };
+        let shown = format!("{env:?} {:?}", Settings { env: env.bundle_vars.clone(), ..Settings::default() });
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(shown.contains("BUNDLE_GEMS__EXAMPLE__COM") && shown.contains("vendor/bundle"), "{shown}");
     }
 
     #[test]

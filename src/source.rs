@@ -6,11 +6,12 @@
 //! what its recorder saw) and by the lockfile's GEM / GIT / PATH sections.
 //! The frozen check (`frozen.rs`) asks whether the two still agree.
 //!
-//! Passwords never get here: Gemfile remotes come already filtered
-//! (`https://user@host/`) and lockfile remotes are filtered the same way
+//! Credentials never get here: Gemfile remotes come already filtered
+//! (`https://***@host/`) and lockfile remotes are filtered the same way
 //! ([`redact`]) before they are stored. Bundler compares remotes with their
-//! passwords, so a password that changed in the Gemfile alone goes unnoticed
-//! here; that is the one place where fastbundle is more lenient.
+//! credentials, so a user, token or password that changed in the Gemfile
+//! alone goes unnoticed here; that is the one place where fastbundle is
+//! more lenient.
 
 use std::path::Path;
 
@@ -110,7 +111,7 @@ impl Source {
 
 /// A rubygems remote as Bundler's `normalize_uri` and `URI#==` see it: a
 /// trailing slash added, scheme and host compared case-insensitively. The
-/// password is dropped as everywhere else.
+/// userinfo is hidden as everywhere else.
 pub fn normalize_remote(remote: &str) -> String {
     let remote = redact(remote.trim());
     let mut out = match remote.find("://") {
@@ -201,7 +202,7 @@ mod tests {
     #[test]
     fn remotes_normalise_like_bundler() {
         assert_eq!(normalize_remote("https://RubyGems.org"), "https://rubygems.org/");
-        assert_eq!(normalize_remote("HTTP://u:secret@Host:8080/Path"), "http://u@host:8080/Path/");
+        assert_eq!(normalize_remote("HTTP://u:secret@Host:8080/Path"), "http://***@host:8080/Path/");
         assert_eq!(normalize_remote("http://127.0.0.1:9/"), "http://127.0.0.1:9/");
     }
 
@@ -248,7 +249,7 @@ mod tests {
         assert_eq!(sources.len(), 3);
         match &sources[0].1 {
             Source::Git { uri, reference, branch, version, .. } => {
-                assert_eq!(uri, "https://u@x.io/r.git");
+                assert_eq!(uri, "https://***@x.io/r.git");
                 assert_eq!(reference.as_deref(), Some("dev"));
                 assert_eq!(branch.as_deref(), Some("dev"));
                 assert_eq!(version, "");

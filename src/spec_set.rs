@@ -73,7 +73,10 @@ fn choose_variants(lock: &Lockfile, idx: &[usize], local: &Platform, force_ruby:
 
 /// `SpecSet#sorted`: rake first, then a depth-first topological sort over
 /// specs in name order, each spec's dependencies visited in name order.
-pub fn sort_specs(specs: &mut Vec<PlannedSpec>, lock: &Lockfile, chosen: &[usize]) {
+/// Gems that depend on each other (a cycle of two or more; a gem depending
+/// on itself is fine, as for Bundler's TSort) are an error naming the
+/// cycle, as in Bundler.
+pub fn sort_specs(specs: &mut Vec<PlannedSpec>, lock: &Lockfile, chosen: &[usize]) -> Result<(), Vec<String>> {
     let deps: Vec<Vec<&str>> = chosen
         .iter()
         .map(|&i| {
@@ -92,25 +95,115 @@ pub fn sort_specs(specs: &mut Vec<PlannedSpec>, lock: &Lockfile, chosen: &[usize
     if let Some(&rake) = by_name.get("rake").and_then(|v| v.first()) {
         order.push(rake);
     }
+    // Depth-first, each node's dependencies in name order, a node after
+    // them; iterative (a frame per node): a recursive walk overflows the
+    // stack on a deep chain, a crash that no panic guard catches. A node
+    // met again while its walk is open closes a cycle.
     let mut state = vec![0u8; specs.len()]; // 0 new, 1 visiting, 2 done
-    fn visit(n: usize, deps: &[Vec<&str>], by_name: &HashMap<&str, Vec<usize>>, state: &mut [u8], order: &mut Vec<usize>) {
-        if state[n] != 0 {
-            return; // done, or a cycle (Bundler raises; lockfiles never have one)
+    let mut stack: Vec<(usize, usize, usize)> = Vec::new(); // (node, dependency, candidate)
+    for &root in &nodes {
+        if state[root] != 0 {
+            continue;
         }
-        state[n] = 1;
-        for d in &deps[n] {
-            for &c in by_name.get(d).map(Vec::as_slice).unwrap_or(&[]) {
-                visit(c, deps, by_name, state, order);
+        state[root] = 1;
+        stack.push((root, 0, 0));
+        while let Some(top) = stack.last_mut() {
+            let (n, d, c) = *top;
+            let Some(dep) = deps[n].get(d) else {
+                state[n] = 2;
+                order.push(n);
+                stack.pop();
+                continue;
+            };
+            match by_name.get(dep).and_then(|cands| cands.get(c)) {
+                Some(&child) => {
+                    top.2 += 1;
+                    if state[child] == 1 && child != n {
+                        let from = stack.iter().position(|&(m, _, _)| m == child).unwrap_or(0);
+                        let mut cycle: Vec<String> = stack[from..].iter().map(|&(m, _, _)| specs[m].name.clone()).collect();
+                        cycle.push(specs[child].name.clone());
+                        return Err(cycle);
+                    }
+                    if state[child] == 0 {
+                        state[child] = 1;
+                        stack.push((child, 0, 0));
+                    }
+                }
+                None => {
+                    top.1 += 1;
+                    top.2 = 0;
+                }
             }
         }
-        state[n] = 2;
-        order.push(n);
-    }
-    for &n in &nodes {
-        visit(n, &deps, &by_name, &mut state, &mut order);
     }
     let mut seen = vec![false; specs.len()];
     order.retain(|&i| !std::mem::replace(&mut seen[i], true));
     let mut taken: Vec<Option<PlannedSpec>> = specs.drain(..).map(Some).collect();
     specs.extend(order.into_iter().filter_map(|i| taken[i].take()));
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sort_specs;
+    use crate::lockfile::{Lockfile, SourceKind};
+    use crate::plan::PlannedSpec;
+
+    fn planned(lock: &Lockfile) -> (Vec<PlannedSpec>, Vec<usize>) {
+        let specs = lock
+            .specs
+            .iter()
+            .map(|s| PlannedSpec {
+                name: lock.str(s.name).to_string(),
+                version: lock.str(s.version).to_string(),
+                platform: "ruby".into(),
+                full_name: lock.full_name(s),
+                full_gem_path: String::new(),
+                loaded_from: None,
+                load_paths: Vec::new(),
+                gemspec_dir: None,
+                gemspec_glob: None,
+                source: SourceKind::Gem,
+                default_gem: false,
+            })
+            .collect();
+        (specs, (0..lock.specs.len()).collect())
+    }
+
+    #[test]
+    fn sorts_a_dependency_chain_deeper_than_any_stack() {
+        // g000000 -> g000001 -> ... : a recursive sort overflows the stack
+        // (a crash no panic guard catches) long before this depth. (Under
+        // Miri, a shorter chain: it checks memory, not depth.)
+        let depth = if cfg!(miri) { 300 } else { 300_000 };
+        let mut text = String::from("GEM\n  specs:\n");
+        for i in 0..depth {
+            text.push_str(&format!("    g{i:06} (1.0)\n"));
+            if i + 1 < depth {
+                text.push_str(&format!("      g{:06}\n", i + 1));
+            }
+        }
+        let lock = Lockfile::parse(&text).unwrap();
+        let (mut specs, chosen) = planned(&lock);
+        sort_specs(&mut specs, &lock, &chosen).unwrap();
+        assert_eq!(specs.len(), depth);
+        assert_eq!(specs[0].name, format!("g{:06}", depth - 1)); // dependencies first
+        assert_eq!(specs[depth - 1].name, "g000000");
+    }
+
+    #[test]
+    fn a_cycle_is_an_error_naming_it_a_self_dependency_is_not() {
+        let text = "GEM\n  specs:\n    a (1.0)\n      b\n    b (1.0)\n      c\n    c (1.0)\n      a\n      c\n    rake (13.0)\n      rake\n";
+        let lock = Lockfile::parse(text).unwrap();
+        let (mut specs, chosen) = planned(&lock);
+        assert_eq!(sort_specs(&mut specs, &lock, &chosen), Err(vec!["a".into(), "b".into(), "c".into(), "a".into()]));
+
+        let text = "GEM\n  specs:\n    a (1.0)\n      b\n    b (1.0)\n      c\n    c (1.0)\n      c\n    rake (13.0)\n      rake\n";
+        let lock = Lockfile::parse(text).unwrap();
+        let (mut specs, chosen) = planned(&lock);
+        sort_specs(&mut specs, &lock, &chosen).unwrap();
+        let names: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
+        // rake first; then a's depth-first order: c (reached through b) before b before a.
+        assert_eq!(names, ["rake", "c", "b", "a"]);
+    }
 }

@@ -63,7 +63,8 @@ fn copy_tree(from: &Path, to: &Path) {
         if entry.file_type().unwrap().is_dir() {
             copy_tree(&entry.path(), &target);
         } else {
-            fs::copy(entry.path(), target).unwrap();
+            // (read + write: Miri supports no copy_file_range)
+            fs::write(target, fs::read(entry.path()).unwrap()).unwrap();
         }
     }
 }
@@ -285,6 +286,7 @@ fn unreadable_spec_files_are_errors() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "writes and reads megabytes, minutes under Miri")]
 fn reads_only_the_head_of_a_huge_gemspec() {
     let t = Tmp::new();
     let mut bytes = spec_file("huge 1.0 ruby lib\0data", Some("ext/huge/extconf.rb"));
@@ -406,4 +408,77 @@ fn relative_and_unclean_dirs_are_expanded() {
     let alpha = spec(&index, "alpha-1.0.0");
     assert_eq!(alpha.full_gem_path, format!("{}/gems/alpha-1.0.0", t.path("first")));
     assert_eq!(alpha.spec_file, format!("{}/specifications/alpha-1.0.0.gemspec", t.path("first")));
+}
+
+/// Hostile spec files: each is an error naming the file, read without
+/// blocking and within a bound; the rest of the dir is indexed as before.
+#[test]
+#[cfg_attr(miri, ignore = "spawns mkfifo(1) and reads 9 MiB")]
+fn spec_files_that_could_hang_or_exhaust_a_boot_are_errors() {
+    let t = Tmp::new();
+    let specs = t.path("first/specifications");
+    let fifo = format!("{specs}/fifo-1.0.gemspec");
+    let made_fifo = std::process::Command::new("mkfifo").arg(&fifo).status().is_ok_and(|s| s.success());
+    std::os::unix::fs::symlink("/dev/zero", format!("{specs}/zero-1.0.gemspec")).unwrap();
+    std::os::unix::fs::symlink(format!("{specs}/loop-1.0.gemspec"), format!("{specs}/loop-1.0.gemspec")).unwrap();
+    // 9 MiB without a newline: RubyGems would read it all for line 1.
+    t.write("first/specifications/endless-1.0.gemspec", &vec![b'#'; 9 << 20]);
+    let index = t.scan(&["first"], false);
+    let mut bad: Vec<(&str, String)> = index
+        .errors
+        .iter()
+        .filter_map(|e| match &e.kind {
+            ScanErrorKind::UnreadableSpec(why) => Some((e.path.rsplit('/').next().unwrap(), why.clone())),
+            _ => None,
+        })
+        .collect();
+    bad.sort();
+    let names: Vec<&str> = bad.iter().map(|(n, _)| *n).collect();
+    let mut expected = vec!["endless-1.0.gemspec", "loop-1.0.gemspec", "zero-1.0.gemspec"];
+    if made_fifo {
+        expected.insert(1, "fifo-1.0.gemspec");
+    }
+    assert_eq!(names, expected, "{bad:?}");
+    assert!(bad[0].1.contains("KiB"), "{bad:?}");
+    assert!(bad.iter().find(|(n, _)| *n == "zero-1.0.gemspec").unwrap().1.contains("not a regular file"), "{bad:?}");
+    assert_eq!(index.specs.len(), 7);
+}
+
+#[test]
+fn stubs_that_would_leave_the_gem_dir_are_refused() {
+    let t = Tmp::new();
+    let cases: [(&str, &str); 5] = [
+        ("up-1.0", "up 1.0 ruby ../../../../tmp/evil"),
+        ("deep-1.0", "deep 1.0 ruby lib\0lib/../../../elsewhere"),
+        ("slash-1.0", "../slash 1.0 ruby lib"),
+        ("nul-1.0", "nu\u{1}l 1.0 ruby lib"),
+        ("plat-1.0-x", "plat 1.0 x/../../y-linux lib"),
+    ];
+    for (stem, stub) in cases {
+        t.write(&format!("first/specifications/{stem}.gemspec"), &spec_file(stub, None));
+        t.write(&format!("first/gems/{stem}/lib/x.rb"), b"");
+    }
+    // Inside the gem dir, however written: as RubyGems joins them.
+    t.write("first/specifications/inside-1.0.gemspec", &spec_file("inside 1.0 ruby /abs\0lib/../lib\0.", None));
+    t.write("first/gems/inside-1.0/lib/inside.rb", b"");
+    let index = t.scan(&["first"], false);
+    let refused: Vec<(&str, &str)> = index
+        .errors
+        .iter()
+        .filter_map(|e| match &e.kind {
+            ScanErrorKind::Refused(why) => Some((e.path.rsplit('/').next().unwrap(), why.as_str())),
+            _ => None,
+        })
+        .collect();
+    let files: Vec<&str> = refused.iter().map(|(f, _)| *f).collect();
+    assert_eq!(files, ["deep-1.0.gemspec", "nul-1.0.gemspec", "plat-1.0-x.gemspec", "slash-1.0.gemspec", "up-1.0.gemspec"]);
+    assert!(refused[0].1.contains("lib/../../../elsewhere") && refused[0].1.contains("outside"), "{refused:?}");
+    assert!(refused[3].1.contains("no valid gem name"), "{refused:?}");
+    for (_, why) in &refused {
+        assert!(!why.contains('\u{1}'), "{why:?}");
+    }
+    assert!(index.specs.iter().all(|s| !["up", "deep", "../slash", "plat"].contains(&s.name.as_str())));
+    let inside = spec(&index, "inside-1.0");
+    let dir = t.path("first/gems/inside-1.0");
+    assert_eq!(inside.require_paths, [format!("{dir}/abs"), format!("{dir}/lib/../lib"), format!("{dir}/.")]);
 }

@@ -129,7 +129,7 @@ fn errors_name_the_line_and_hide_credentials() {
 
     let text = "GEM\n  rem ote: https://user:secret@gems.example.com/\n";
     let msg = Lockfile::parse(text).unwrap_err().message("x.lock");
-    assert!(msg.contains("https://user@gems.example.com/") && !msg.contains("secret"), "{msg}");
+    assert!(msg.contains("https://***@gems.example.com/") && !msg.contains("secret") && !msg.contains("user@"), "{msg}");
 }
 
 #[test]
@@ -269,4 +269,36 @@ fn lenient_parse_still_refuses_what_bundler_refuses() {
     }
     let (_, skipped) = Lockfile::parse_bytes_lenient(SMALL.as_bytes()).unwrap();
     assert!(skipped.is_empty());
+}
+
+#[test]
+fn a_setup_refuses_spec_names_and_platforms_rubygems_never_installs() {
+    let wrap = |spec: &str| {
+        let name = spec.rsplit_once(" (").map_or(spec, |(n, _)| n);
+        format!("GEM\n  remote: https://rubygems.org/\n  specs:\n    rack (3.0.8)\n      {name}\n    {spec}\n\nPLATFORMS\n  ruby\n\nDEPENDENCIES\n  rack\n")
+    };
+    for bad in [
+        "../../../../tmp/evil (1.0)",
+        "/etc/evil (1.0)",
+        "ev\0il (1.0)",
+        "$HOME;touch${IFS}pwned (1.0)",
+        "a|b>c&&d (1.0)",
+        "`id` (1.0)",
+        "rack (1.0-../../x)",
+        "rack (1.0-x86_64/linux)",
+    ] {
+        let text = wrap(bad);
+        let err = Lockfile::parse_bytes_lenient(text.as_bytes()).unwrap_err();
+        assert_eq!(err.line, Some(6), "{bad:?}: {err:?}");
+        assert!(err.message("Gemfile.lock").contains(&format!("Gemfile.lock:{}", err.line.unwrap())), "{bad:?}");
+        // FastBundle::Lockfile reads them as Bundler's parser does.
+        assert!(Lockfile::parse(&text).is_ok(), "{bad:?}");
+    }
+    // With parentheses the line is no spec line at all: passed over, as by
+    // Bundler, and named (the setup then reports the gem it lacks).
+    let (_, skipped) = Lockfile::parse_bytes_lenient(wrap("$(touch pwned) (1.0)").as_bytes()).unwrap();
+    assert_eq!(skipped.iter().map(|e| e.line).collect::<Vec<_>>(), [Some(5), Some(6)]);
+    for good in ["rack-test (2.1.0)", "net_http.x (1.0)", "nokogiri (1.16.0-x86_64-linux-musl)", "x (1.0-universal-darwin-22)"] {
+        assert!(Lockfile::parse_bytes_lenient(wrap(good).as_bytes()).is_ok(), "{good:?}");
+    }
 }

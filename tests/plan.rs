@@ -163,6 +163,28 @@ fn the_bundle_path_is_expanded_from_the_root() {
     assert_eq!(plan.load_paths()[0], app.path("shared/bundle/ruby/3.1.0/gems/alpha-1.0.0/lib"));
 }
 
+/// A setup reads Gemfile.lock twice: the prefetch thread (for the installed
+/// specs of every locked gem) and the plan. A lockfile replaced in between
+/// (`bundle update` in another shell, a deploy) must give the new lockfile's
+/// answer, never the old gem list's: here the old one lacks gamma, so using
+/// its prefetched index reported gamma as not installed.
+#[test]
+fn a_lockfile_replaced_after_the_prefetch_gets_the_new_answer() {
+    let app = App::new();
+    app.install("gem_home", "alpha", "1.0.0", true);
+    app.install("gem_home", "beta", "2.0.0", true);
+    app.install("gem_home", "gamma", "3.0.0", true);
+    app.write("app/Gemfile.lock", LOCK_AB);
+    let mut env = app.request(&[], &[]);
+    env.dependencies.clear();
+    let prefetched = fastbundle_core::plan::prefetch(env).expect("prefetch");
+    let with_gamma = LOCK_AB.replace("      beta\n", "      beta\n      gamma\n").replace("    beta (2.0.0)\n", "    beta (2.0.0)\n    gamma (3.0.0)\n");
+    app.write("app/Gemfile.lock", &with_gamma);
+    let plan = fastbundle_core::plan::plan_with(&app.request(&["alpha"], &[]), Some(prefetched)).expect("plan");
+    let names: Vec<&str> = plan.specs.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["beta", "gamma", "alpha"]);
+}
+
 #[test]
 fn a_provided_gem_is_skipped_in_the_closure_like_bundler() {
     // fastbundle in an app's bundle: the running copy is the one used, so

@@ -7,13 +7,23 @@ module FastBundle
   # only Strings, Symbols, Integers, Arrays, Hashes, true, false and nil (no
   # credentials: source URLs are shown as Bundler shows them, user at most).
   class Definition
-    # Removes the password from "scheme://user:password@host..." the way
-    # Bundler's URICredentialsFilter does (an oauth "x-oauth-basic"/"x"
-    # password is shown in place of the token). Unlike Bundler it also filters
-    # strings that are not valid URIs, so a credential never leaks through a
-    # malformed URL.
+    # Hides the userinfo of "scheme://userinfo@host..." as src/redact.rs
+    # does: every user, token and password becomes "***" (Bundler's
+    # URICredentialsFilter keeps the user, which leaks every token given as
+    # one: https://TOKEN@gem.fury.io/...). A bare user of an ssh:// URL (an
+    # account name; ssh authenticates with keys) stays. Unlike Bundler it
+    # also filters strings that are not valid URIs, so a credential never
+    # leaks through a malformed URL.
     module CredentialFilter
-      USERINFO = %r{\A([A-Za-z][A-Za-z0-9+.\-]*://)([^/?#]*)@}.freeze
+      HIDDEN = "***"
+      USERINFO = %r{\A((?:[A-Za-z][A-Za-z0-9+.\-]*)?)://([^/?#]*)@}.freeze
+      # In free-form text: a userinfo runs to the last "@" before the end of
+      # the authority (whitespace, "/", "?", "#").
+      IN_TEXT = %r{((?:[A-Za-z][A-Za-z0-9+.\-]*)?)://([^\s/?#]*)@}.freeze
+      # What may hold a credential in a Gemfile's own text: a userinfo that
+      # may be built by interpolation (`"https://#{token}@host"`).
+      IN_SOURCE = %r{((?:[A-Za-z][A-Za-z0-9+.\-]*)?)://([^\s/?'"`]*)@}.freeze
+      SSH_SCHEMES = %w[ssh git+ssh ssh+git].freeze
 
       module_function
 
@@ -21,32 +31,59 @@ module FastBundle
         return uri unless uri.is_a?(String) && uri.include?("@")
 
         m = USERINFO.match(uri)
-        return uri unless m
+        return uri unless m && hides?(m[1], m[2])
 
-        userinfo = m[2]
-        colon = userinfo.index(":")
-        return uri unless colon
-
-        password = userinfo[(colon + 1)..]
-        shown = (password == "x-oauth-basic" || password == "x") ? password : userinfo[0, colon]
-        "#{m[1]}#{shown}@#{m.post_match}"
+        "#{m[1]}://#{HIDDEN}@#{m.post_match}"
       end
 
       # Replaces every credential-bearing URL in a free-form message.
       def filter_string(str)
-        return str unless str.is_a?(String) && str.include?("@")
+        return str unless str.is_a?(String) && str.include?("@") && str.include?("://")
 
-        str.gsub(%r{[A-Za-z][A-Za-z0-9+.\-]*://[^\s/?#@'"`]*@}) { |m| filter(m) }
+        str.gsub(IN_TEXT) { hides?($1, $2) ? "#{$1}://#{HIDDEN}@" : $& }
+      end
+
+      # Whether this text (a Gemfile, say) holds what may be a credential in
+      # a URL, so that no copy of it may be written anywhere.
+      def holds_credentials?(text)
+        return false unless text.include?("@") && text.include?("://")
+
+        text.scan(IN_SOURCE).any? { |scheme, userinfo| hides?(scheme, userinfo) }
+      end
+
+      def hides?(scheme, userinfo)
+        return false if userinfo.empty? || userinfo == HIDDEN
+
+        !(SSH_SCHEMES.include?(scheme.downcase) && !userinfo.include?(":"))
       end
 
       # A process-local fingerprint of the credentials in `uri` (so two
-      # sources differing only in their password still compare unequal, as in
-      # Bundler) without keeping the password itself anywhere.
+      # sources differing only in their credentials still compare unequal,
+      # as in Bundler) without keeping them anywhere.
       def digest(uri)
         return nil unless uri.is_a?(String) && uri.include?("@")
 
         m = USERINFO.match(uri)
         m && m[2].hash
+      end
+
+      # `exception` with the credentials filtered out of its message and out
+      # of each of its causes' (Ruby prints the causes of an uncaught error).
+      def clean_exception(exception)
+        return nil unless exception
+
+        cause = clean_exception(exception.cause)
+        message = exception.message
+        filtered = filter_string(message)
+        return exception if filtered.equal?(message) && cause.equal?(exception.cause)
+
+        copy = exception.exception(filtered)
+        copy = RuntimeError.new(filtered).tap { |e| e.set_backtrace(exception.backtrace) } if copy.message != filtered
+        begin
+          raise copy, cause: cause # sets the cause; a set backtrace is kept
+        rescue Exception => e # rubocop:disable Lint/RescueException
+          e
+        end
       end
     end
 

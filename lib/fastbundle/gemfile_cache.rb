@@ -36,12 +36,19 @@ module FastBundle
   #    without loading the recorder. Sources keep process-local fingerprints of
   #    their credentials (CredentialFilter.digest); recorded, they still tell
   #    the sources of one Definition apart, which is all they are used for.
+  #    The ENV entries are recorded as SHA-256 digests (#fingerprint), never
+  #    as values: they may be tokens (`ENV["GEMFURY_TOKEN"]`).
+  #
+  # No copy of a credential is written: a Gemfile whose text may hold one
+  # (CredentialFilter.holds_credentials?: a URL with a userinfo) is neither
+  # compiled into the cache nor recorded, and entries left for it by an
+  # earlier fastbundle are removed.
   #
   # This file reads entries on every boot; gemfile_cache_writer.rb, loaded
   # on a miss, compiles, checks and writes them.
   module GemfileCache
     MAGIC = "FBGF4"
-    DEFINITION_MAGIC = "FBDF2"
+    DEFINITION_MAGIC = "FBDF3"
     WRITER = File.join(__dir__, "gemfile_cache_writer.rb")
     # The code a recorded Definition depends on: a change to any of these
     # files (a new fastbundle, a fix) makes every recorded Definition stale.
@@ -61,6 +68,8 @@ module FastBundle
         return nil unless dir
 
         entry = entry_path(dir, path)
+        return forget(entry) if Definition::CredentialFilter.holds_credentials?(contents)
+
         if (data = Native.read_cache_file(entry))
           code = begin
             cached_code(data, name, contents)
@@ -97,6 +106,22 @@ module FastBundle
         [RubyVM::InstructionSequence.load_from_binary(data.byteslice(code_at, data.bytesize - code_at)).eval, recording]
       end
 
+      # Removes what an earlier fastbundle may have cached for a Gemfile that
+      # holds credentials; nil.
+      def forget(entry)
+        [entry, "#{entry}.definition"].each do |f|
+          File.unlink(f)
+        rescue SystemCallError
+          nil
+        end
+        nil
+      end
+
+      # The SHA-256 of an ENV value (nil for nil): what a record keeps of it.
+      def fingerprint(value)
+        value && Native.sha256(value)
+      end
+
       def entry_path(dir, path)
         File.join(dir, "gemfile#{path.tr("/\\:", "%%%")}")
       end
@@ -110,6 +135,7 @@ module FastBundle
 
         dir = ISeqCache.directory
         return nil unless dir
+        return forget(entry_path(dir, path)) if Definition::CredentialFilter.holds_credentials?(contents)
 
         data = Native.read_cache_file("#{entry_path(dir, path)}.definition") or return nil
         load_definition(data, path, contents, lockfile)
@@ -143,7 +169,7 @@ module FastBundle
 
       # Entry layout: "<definition_key> <name size> <source size> <ruby?>
       # <env size>\n", the name and source, the ENV entries it depends on
-      # (Marshal data: [[name, value or nil]...], env size bytes), then
+      # (Marshal data: [[name, #fingerprint of the value]...], env size bytes), then
       # Marshal data (see Writer.store_definition):
       # [values, indexes of frozen values, dependency rows, sources,
       #  ruby_version, optional_groups, plugins, gemfiles, input_files,
@@ -164,7 +190,7 @@ module FastBundle
         return nil unless data.byteslice(name_at, name_size.to_i).force_encoding(path.encoding) == path &&
                           data.byteslice(source_at, size.to_i).force_encoding(contents.encoding) == contents
         env = env_size == "0" ? [] : Marshal.load(data.byteslice(env_at, env_size.to_i))
-        return nil unless env.all? { |name, value| ENV[name] == value }
+        return nil unless env.all? { |name, digest| fingerprint(ENV[name]) == digest }
 
         ISeqCache.require_files(File.join(__dir__, "ruby_version.rb")) if ruby == "1" && !defined?(RubyVersion)
         # A recording read nothing but its text and these ENV entries.

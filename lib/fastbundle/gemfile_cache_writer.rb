@@ -64,9 +64,12 @@ module FastBundle
       end
 
       # Writes the record GemfileCache.load_definition reads; `env_names`
-      # (see #recording_env) are recorded with their current values.
+      # (see #recording_env) are recorded with digests of their current
+      # values. Nothing is written for a Gemfile that holds credentials.
       def store_definition(entry, path, contents, definition, env_names)
-        env = env_names.empty? ? "" : Marshal.dump(env_names.map { |n| [n, ENV[n]] })
+        return if Definition::CredentialFilter.holds_credentials?(contents)
+
+        env = env_names.empty? ? "" : Marshal.dump(env_names.map { |n| [n, GemfileCache.fingerprint(ENV[n])] })
         data = dump_definition(definition)
         record = +"#{GemfileCache.definition_key} #{path.bytesize} #{contents.bytesize} " \
                   "#{definition.ruby_version ? 1 : 0} #{env.bytesize}\n"

@@ -102,6 +102,9 @@ module FastBundle
     # Bundler.load_gemspec: Ruby (or YAML) evaluated from the gemspec's
     # directory; nil unless it makes a Gem::Specification.
     def load_gemspec(file)
+      # A FIFO would block File.read forever (as it blocks Bundler's boot).
+      raise IOError, "it is #{File.ftype(file)}, not a regular file" unless File.file?(file) || File.directory?(file)
+
       contents = File.read(file)
       spec = if contents.start_with?("---")
         Gem::Specification.from_yaml(contents)
@@ -118,7 +121,8 @@ module FastBundle
 
       require_relative "dsl"
       message = "There was an error while loading `#{File.basename(file)}`: #{e.message}"
-      raise GemspecError, Dsl::DSLError.new(message, file, e.backtrace, contents, e).to_s
+      raise GemspecError, Dsl::DSLError.new(message, file, e.backtrace, contents, e).to_s,
+            cause: Definition::CredentialFilter.clean_exception(e)
     end
   end
 end

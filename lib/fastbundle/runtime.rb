@@ -27,6 +27,12 @@ module FastBundle
       @definition ||= cached_definition || FastBundle.definition(@gemfile, @lockfile)
     end
 
+    # Not Object#inspect: the request it keeps holds every BUNDLE_* variable,
+    # credentials (BUNDLE_<HOST>) included.
+    def inspect
+      "#<#{self.class} #{@gemfile} specs=#{@specs ? @specs.size : "-"}#{@plan && cached? ? " (plan cache)" : ""}>"
+    end
+
     # Was this setup answered from the plan cache?
     def cached?
       @plan["cached"] ? true : false

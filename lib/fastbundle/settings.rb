@@ -54,6 +54,13 @@ module FastBundle
       end.sort
     end
 
+    # Names only: values may be credentials (`gems.example.com`, mirrors),
+    # which Bundler's own Settings#inspect shows. #[] returns a value as it
+    # is configured: the caller asked for it by name.
+    def inspect
+      "#<#{self.class} #{all.join(", ")}>"
+    end
+
     def local_overrides
       all.each_with_object({}) { |k, repos| repos[k.delete_prefix("local.")] = self[k] if k.start_with?("local.") }
     end

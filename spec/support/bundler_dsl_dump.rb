@@ -70,6 +70,8 @@ module BundlerDslDump
   def run(gemfile, upstream: false)
     require "bundler"
     require "json"
+    # fastbundle's credential filter (plain Ruby; see #filter).
+    require_relative "../../lib/fastbundle/definition"
     backport_upstream! if upstream
 
     gemfile = File.expand_path(gemfile)
@@ -91,8 +93,12 @@ module BundlerDslDump
     puts JSON.pretty_generate(result)
   end
 
+  # Bundler's filtered URI, then fastbundle's stricter rule (every userinfo
+  # hidden, src/redact.rs), which gives the same string for Bundler's
+  # filtered form as for the raw URI: the dumps still compare the sources
+  # both tools saw, and fastbundle's own never show a user or token.
   def filter(uri)
-    Bundler::URICredentialsFilter.credential_filtered_uri(uri.to_s).to_s
+    FastBundle::Definition::CredentialFilter.filter(Bundler::URICredentialsFilter.credential_filtered_uri(uri.to_s).to_s)
   end
 
   def plain(value)

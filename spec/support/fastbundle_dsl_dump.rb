@@ -17,6 +17,9 @@ module FastBundleDslDump
   module_function
 
   def run(gemfile)
+    # As under setup: the native extension loaded (GemfileCache keys the
+    # records of Gemfiles that read ENV on digests computed by it).
+    require "fastbundle"
     require "fastbundle/dsl"
 
     result =

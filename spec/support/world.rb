@@ -122,6 +122,13 @@ class World
       [out_r, err_r].each { |io| io&.close unless io&.closed? }
     end
 
+    # FASTBUNDLE_GC_STRESS=1: fastbundle's calls into its native extension
+    # under GC.stress (spec/scripts/gc_stress.rb), loaded before its setup.
+    def gc_stressed(args)
+      at = args.index("-rfastbundle/setup") or return args
+      args.dup.insert(at, "-r#{File.expand_path("../scripts/gc_stress.rb", __dir__)}")
+    end
+
     private
 
     def kill_group(pid)
@@ -191,6 +198,7 @@ class World
   # ruby(["script.rb"]) => those argv.
   def ruby(*args, env: {}, allow_failure: false, timeout: DEFAULT_TIMEOUT, chdir: nil)
     args = ["-e", args.first] if args.size == 1 && args.first.is_a?(String)
+    args = World.gc_stressed(args.flatten) if ENV["FASTBUNDLE_GC_STRESS"] == "1"
     run(RUBY_BIN, *args.flatten, env: env, allow_failure: allow_failure, timeout: timeout, chdir: chdir)
   end
 

@@ -12,6 +12,7 @@ use std::any::Any;
 use std::cell::RefCell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+use fastbundle_core::redact::redact;
 use magnus::{function, prelude::*, value::Lazy, Error, ExceptionClass, RModule, Ruby};
 
 static FASTBUNDLE: Lazy<RModule> = Lazy::new(|ruby| ruby.define_module("FastBundle").expect("module FastBundle"));
@@ -23,7 +24,13 @@ pub(crate) fn error_class(ruby: &Ruby, name: &str) -> ExceptionClass {
         .unwrap_or_else(|_| ruby.exception_runtime_error())
 }
 
+/// Every message raised into Ruby passes here, so no credential in a URL
+/// reaches one, whatever built it (src/redact.rs).
 pub(crate) fn error(ruby: &Ruby, class: &str, message: String) -> Error {
+    let message = match redact(&message) {
+        std::borrow::Cow::Borrowed(_) => message,
+        std::borrow::Cow::Owned(clean) => clean,
+    };
     Error::new(error_class(ruby, class), message)
 }
 
@@ -67,22 +74,33 @@ fn panic_for_test(message: String) -> Result<(), Error> {
     guard(&ruby, || panic!("{message}"))
 }
 
+/// `Native.sha256(string)`: hex digest, for fingerprints of values that must
+/// not be written down (GemfileCache keys records on ENV values this way).
+fn sha256(text: magnus::RString) -> String {
+    // SAFETY: the bytes are read before Ruby runs again.
+    fastbundle_core::digest::sha256_hex(unsafe { text.as_slice() })
+}
+
 #[magnus::init]
 fn init(ruby: &Ruby) -> Result<(), Error> {
     // Keep panics quiet (they are reported as InternalError) unless debugging.
     let debug = std::env::var_os("FASTBUNDLE_DEBUG").is_some_and(|v| v != "0" && !v.is_empty());
-    let default_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         let location = info.location().map(|l| format!(" at {}:{}", l.file(), l.line()));
-        PANIC_LOCATION.with(|l| *l.borrow_mut() = location);
         if debug {
-            default_hook(info);
+            // Rust's default hook would print the payload as it is; it may
+            // hold a credential (src/redact.rs), so print it redacted.
+            let payload = panic_message(info.payload());
+            eprintln!("fastbundle: panic{}: {}", location.as_deref().unwrap_or(""), redact(&payload));
+            eprintln!("{}", std::backtrace::Backtrace::force_capture());
         }
+        PANIC_LOCATION.with(|l| *l.borrow_mut() = location);
     }));
 
     let fastbundle = ruby.get_inner(&FASTBUNDLE);
     let native = fastbundle.define_module("Native")?;
     native.define_singleton_method("__panic_for_test", function!(panic_for_test, 1))?;
+    native.define_singleton_method("sha256", function!(sha256, 1))?;
     lockfile::init(ruby, fastbundle)?;
     plan::init(ruby, native)?;
     boot::init(ruby, native)?;

@@ -189,6 +189,9 @@ impl RbSource {
     fn kind(ruby: &Ruby, rb_self: &Self) -> Symbol {
         ruby.to_symbol(rb_self.source().kind.as_str())
     }
+    /// The `remote:` values verbatim, credentials included: the one place
+    /// fastbundle hands them out, because the caller asked for the text as
+    /// written (see lib/fastbundle.rb). `to_s` and `inspect` redact.
     fn remotes(ruby: &Ruby, rb_self: &Self) -> Result<RArray, Error> {
         let out = ruby.ary_new();
         for &r in &rb_self.source().remotes {

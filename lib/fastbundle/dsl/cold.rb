@@ -84,7 +84,8 @@ module FastBundle
         eval(contents, TOPLEVEL_BINDING.dup, File.expand_path(path)) # rubocop:disable Security/Eval
       rescue ScriptError, StandardError => e
         msg = "There was an error while loading `#{File.basename(path)}`: #{e.message}"
-        raise GemspecError, DSLError.new(msg, path, e.backtrace, contents, e).to_s
+        raise GemspecError, DSLError.new(msg, path, e.backtrace, contents, e).to_s,
+              cause: Definition::CredentialFilter.clean_exception(e)
       end
 
       def platform_matches?(platform)

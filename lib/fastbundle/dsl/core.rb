@@ -214,7 +214,9 @@ module FastBundle
     rescue Exception => e # rubocop:disable Lint/RescueException -- Bundler reports even `exit` this way
       message = "There was an error #{e.is_a?(GemfileEvalError) ? "evaluating" : "parsing"} " \
                 "`#{File.basename(gemfile.to_s)}`: #{e.message}"
-      raise DSLError.new(message, gemfile, e.backtrace, contents, e)
+      # Ruby prints the causes of an uncaught error: they must not show a
+      # credential that the message itself filters.
+      raise DSLError.new(message, gemfile, e.backtrace, contents, e), cause: Definition::CredentialFilter.clean_exception(e)
     ensure
       @gemfile = original_gemfile
     end
