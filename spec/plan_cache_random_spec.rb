@@ -112,9 +112,10 @@ RSpec.describe "The plan cache under random edits" do
         versions = RandomEdits::GEMS[name]
         m[:gems][name][1] = rng.rand < 0.5 ? "<= #{versions.first}" : nil
         w.gemfile(gemfile(m))
+        # (install alone refuses a requirement the locked version breaks)
+        w.bundle("lock", "--update", name, env: bundle_env(m))
         w.bundle("install", env: bundle_env(m))
-        w.bundle("lock", "--update", name, env: bundle_env(m)) unless m[:gems][name][1]
-        "#{name} requirement #{m[:gems][name][1].inspect}, bundle install"
+        "#{name} requirement #{m[:gems][name][1].inspect}, bundle lock --update #{name}, bundle install"
       end],
       ["uninstall", 2, lambda do |w, _m, rng|
         installed = Dir[File.join(w.gem_home, "specifications", "r-*.gemspec")].map { |f| File.basename(f, ".gemspec") }

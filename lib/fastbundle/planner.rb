@@ -18,7 +18,7 @@ module FastBundle
         FastBundle.debug("plan not cached: #{inputs}") if FastBundle.debug?
         return
       end
-      plan = @plan.merge("specs" => @specs.map(&:to_row), "preactivated" => @plan["preactivated"].each_slice(11).to_a,
+      plan = @plan.merge("specs" => @specs.map(&:to_row), "preactivated" => LoadedSpec.from_rows(@plan["preactivated"]).map(&:to_row),
                          "groups" => @plan["groups"].map(&:to_s),
                          "warnings" => definition.warnings, "ruby" => GemfileCache.dump_definition(definition))
       status = Native.store_plan(@boot_request, inputs, plan)

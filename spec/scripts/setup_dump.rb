@@ -81,6 +81,7 @@ bins = ENV.fetch("BIN_PROBES", "").split(",")
 out = {
   "load_path" => $LOAD_PATH,
   "loaded_specs" => Gem.loaded_specs.values.map { |s| [s.name, s.version.to_s] }.sort,
+  "loaded_full_names" => Gem.loaded_specs.values.map(&:full_name).sort,
   # Where each gem lives, as Rails and others ask (full_gem_path, gem_dir).
   "loaded_spec_dirs" => Gem.loaded_specs.values.map { |s| [s.name, s.full_gem_path, s.gem_dir] }.sort,
   "require_outside" => outside.to_h { |g| [g, attempt { require g }] },

@@ -36,6 +36,7 @@ module SetupParity
     dump.delete("bundler_files_loaded")
     dump["load_path"] = dump["load_path"].reject { |p| p.include?("/bundler-") || p == LIB_DIR }
     dump["loaded_specs"] = dump["loaded_specs"].reject { |n, _| n == "bundler" }
+    dump["loaded_full_names"] = dump["loaded_full_names"].grep_v(/\Abundler-\d/) if dump["loaded_full_names"]
     dump["loaded_spec_dirs"] = dump["loaded_spec_dirs"].reject { |n, _| n == "bundler" } if dump["loaded_spec_dirs"]
     dump["specification_all"] = dump["specification_all"] - ["bundler"]
     env = dump.fetch("env").reject { |k, _| OWN_ENV.include?(k) }

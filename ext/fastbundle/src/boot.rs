@@ -104,8 +104,17 @@ fn row_from(value: Value) -> Result<Row, Error> {
             Ok(Some(v.funcall::<_, _, RString>("to_s", ())?.to_string()?))
         }
     };
+    let (name, version, platform) = (text(0)?, text(1)?, text(2)?);
+    // A row from spec_rows leaves out a full name it can derive.
+    let full_name = text(3)?.or_else(|| {
+        let (n, v) = (name.as_deref()?, version.as_deref()?);
+        Some(match platform.as_deref() {
+            None | Some("ruby") => format!("{n}-{v}"),
+            Some(p) => format!("{n}-{v}-{p}"),
+        })
+    });
     Ok(Row {
-        fields: [text(0)?, text(1)?, text(2)?, text(3)?, text(4)?, text(5)?, None, text(7)?, text(8)?, text(9)?],
+        fields: [name, version, platform, full_name, text(4)?, text(5)?, None, text(7)?, text(8)?, text(9)?],
         load_paths: row.entry(6)?,
         default_gem: row.entry(10)?,
     })
