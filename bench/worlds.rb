@@ -141,10 +141,7 @@ module BenchWorlds
         end
       RUBY
     }
-    files.each do |rel, content|
-      FileUtils.mkdir_p(File.dirname(File.join(dir, rel)))
-      File.write(File.join(dir, rel), content)
-    end
+    write_tree(dir, files)
   end
 
   def write_git_gem(repo, name, dep)
@@ -162,10 +159,7 @@ module BenchWorlds
         end
       RUBY
     }
-    files.each do |rel, content|
-      FileUtils.mkdir_p(File.dirname(File.join(repo, rel)))
-      File.write(File.join(repo, rel), content)
-    end
+    write_tree(repo, files)
     git = ->(*args) { system("git", "-C", repo, *args, out: File::NULL, err: File::NULL) or abort "git #{args.first} failed in #{repo}" }
     git.call("init", "--quiet", "--initial-branch=main")
     git.call("add", "-A")
@@ -303,12 +297,17 @@ module BenchWorlds
       "LICENSE.txt" => "MIT\n"
     }
     (d.require_paths - ["lib"]).each { |rp| tree["#{rp}/#{d.name.tr("-", "_")}_extra.rb"] = "# extra require path\n" }
+    write_tree(src, tree)
+    tree.keys.sort
+  end
+
+  # Writes {relative path => content} under DIR.
+  def write_tree(dir, tree)
     tree.each do |rel, content|
-      path = File.join(src, rel)
+      path = File.join(dir, rel)
       FileUtils.mkdir_p(File.dirname(path))
       File.write(path, content)
     end
-    tree.keys.sort
   end
 
   # `gem install` in batches, INSTALL_JOBS at a time. Each batch installs into

@@ -77,12 +77,7 @@ pub(crate) fn request_from(hash: RHash) -> Result<Request, Error> {
     }
     let user_home = fetch::<Option<String>>(hash, "user_home")?.map(std::path::PathBuf::from);
     let settings_env = |vars: RHash| -> Result<SettingsEnv, Error> {
-        let mut bundle_vars = Vec::new();
-        vars.foreach(|k: String, v: String| {
-            bundle_vars.push((k, v));
-            Ok(magnus::r_hash::ForEach::Continue)
-        })?;
-        Ok(SettingsEnv { bundle_vars, user_home: user_home.clone() })
+        Ok(SettingsEnv { bundle_vars: env_pairs(vars)?, user_home: user_home.clone() })
     };
 
     Ok(Request {
@@ -104,6 +99,16 @@ pub(crate) fn request_from(hash: RHash) -> Result<Request, Error> {
         extension_api_version: fetch(hash, "extension_api_version")?,
         provided: hash.lookup::<_, Option<Vec<String>>>("provided")?.unwrap_or_default(),
     })
+}
+
+/// The (name, value) pairs of a Hash of ENV entries (the BUNDLE_* ones).
+pub(crate) fn env_pairs(vars: RHash) -> Result<Vec<(String, String)>, Error> {
+    let mut pairs = Vec::new();
+    vars.foreach(|k: String, v: String| {
+        pairs.push((k, v));
+        Ok(magnus::r_hash::ForEach::Continue)
+    })?;
+    Ok(pairs)
 }
 
 /// The arguments of runtime.rb's LoadedSpec.new for each spec, one after
@@ -233,16 +238,10 @@ fn native_man_dirs(ruby: &Ruby, load_path: Vec<String>) -> Result<RArray, Error>
 /// a setup. Reads root, env, user_home, gem_dir and ruby_scope of a request.
 fn native_bundle_path(ruby: &Ruby, request: RHash) -> Result<String, Error> {
     guard(ruby, || {
-        let env: RHash = fetch(request, "env")?;
-        let mut bundle_vars = Vec::new();
-        env.foreach(|k: String, v: String| {
-            bundle_vars.push((k, v));
-            Ok(magnus::r_hash::ForEach::Continue)
-        })?;
         let req = Request {
             root: fetch(request, "root")?,
             settings_env: SettingsEnv {
-                bundle_vars,
+                bundle_vars: env_pairs(fetch(request, "env")?)?,
                 user_home: fetch::<Option<String>>(request, "user_home")?.map(Into::into),
             },
             gem_dir: fetch(request, "gem_dir")?,

@@ -6,18 +6,14 @@
 use std::path::Path;
 
 use fastbundle_core::settings::{Level, Settings, SettingsEnv};
-use magnus::{function, prelude::*, r_hash::ForEach, Error, RHash, RModule, Ruby};
+use magnus::{function, prelude::*, Error, RHash, RModule, Ruby};
 
 use crate::guard;
+use crate::plan::env_pairs;
 
 fn settings_files(ruby: &Ruby, root: String, env: RHash, user_home: Option<String>) -> Result<RHash, Error> {
     guard(ruby, || {
-        let mut bundle_vars = Vec::new();
-        env.foreach(|k: String, v: String| {
-            bundle_vars.push((k, v));
-            Ok(ForEach::Continue)
-        })?;
-        let settings_env = SettingsEnv { bundle_vars, user_home: user_home.map(Into::into) };
+        let settings_env = SettingsEnv { bundle_vars: env_pairs(env)?, user_home: user_home.map(Into::into) };
         let settings = Settings::load(Path::new(&root), &settings_env);
         let out = ruby.hash_new();
         for (name, level) in [("local", Level::Local), ("global", Level::Global)] {
