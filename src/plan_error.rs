@@ -38,6 +38,18 @@ pub enum PlanError {
 }
 
 impl PlanError {
+    /// The full names of the locked gems a GemNotFound is about (not
+    /// installed, or broken), handed to Ruby as data so that `fastbundle
+    /// check` lists them without reading the message.
+    pub fn missing_gems(&self) -> Option<Vec<&str>> {
+        match self {
+            PlanError::GemNotFound(missing) => Some(missing.iter().map(String::as_str).collect()),
+            PlanError::BrokenInstall { full_name, .. } => Some(vec![full_name.as_str()]),
+            PlanError::AfterSkippedLines { error, .. } => error.missing_gems(),
+            _ => None,
+        }
+    }
+
     /// The Ruby error class and Bundler's status code.
     pub fn class_name(&self) -> &'static str {
         match self {

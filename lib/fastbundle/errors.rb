@@ -22,7 +22,12 @@ module FastBundle
   class InternalError < Error; status_code 1; end
 
   class GemfileError < Error; status_code 4; end
-  class GemNotFound < Error; status_code 7; end
+  class GemNotFound < Error
+    status_code 7
+    # The full names of the locked gems not installed (or broken), when the
+    # Rust core raised it; nil for the others.
+    attr_reader :missing_gems
+  end
   class GemfileNotFound < Error; status_code 10; end
   class GitError < Error; status_code 11; end
   class PathError < Error; status_code 13; end

@@ -27,11 +27,15 @@ pub(crate) fn error_class(ruby: &Ruby, name: &str) -> ExceptionClass {
 /// Every message raised into Ruby passes here, so no credential in a URL
 /// reaches one, whatever built it (src/redact.rs).
 pub(crate) fn error(ruby: &Ruby, class: &str, message: String) -> Error {
-    let message = match redact(&message) {
+    Error::new(error_class(ruby, class), redacted(message))
+}
+
+/// A message with every URL credential hidden.
+pub(crate) fn redacted(message: String) -> String {
+    match redact(&message) {
         std::borrow::Cow::Borrowed(_) => message,
         std::borrow::Cow::Owned(clean) => clean,
-    };
-    Error::new(error_class(ruby, class), message)
+    }
 }
 
 thread_local! {

@@ -13,7 +13,7 @@ use fastbundle_core::settings::{Settings, SettingsEnv};
 use fastbundle_core::source::{normalize_remote, Source};
 use magnus::{function, prelude::*, Error, IntoValue, RArray, RHash, RModule, Ruby, Value};
 
-use crate::{error, guard};
+use crate::{error, error_class, guard, redacted};
 
 fn fetch<T: magnus::TryConvert>(hash: RHash, key: &str) -> Result<T, Error> {
     hash.fetch::<_, T>(key)
@@ -222,7 +222,17 @@ fn native_plan(ruby: &Ruby, request: RHash) -> Result<RHash, Error> {
 }
 
 fn plan_error(ruby: &Ruby, e: &PlanError) -> Error {
-    error(ruby, e.class_name(), e.message())
+    let Some(names) = e.missing_gems() else { return error(ruby, e.class_name(), e.message()) };
+    // GemNotFound#missing_gems: the full names as data, for `fastbundle check`.
+    let raised = error_class(ruby, e.class_name()).new_instance((redacted(e.message()),)).and_then(|exception| {
+        let list = ruby.ary_from_iter(names.iter().map(|n| ruby.str_new(n)));
+        exception.funcall::<_, _, Value>("instance_variable_set", ("@missing_gems", list))?;
+        Ok(exception)
+    });
+    match raised {
+        Ok(exception) => exception.into(),
+        Err(err) => err,
+    }
 }
 
 /// `Native.man_dirs($LOAD_PATH)`: what `Runtime#setup_manpath` puts on MANPATH.

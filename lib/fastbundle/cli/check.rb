@@ -19,11 +19,6 @@ module FastBundle
         writes Gemfile.lock.
       TEXT
 
-      # The core's GemNotFound messages (src/plan.rs): all gems not installed,
-      # or the first whose directory was deleted under its spec.
-      NOT_INSTALLED = /\ACould not find (.+) in locally installed gems\./.freeze
-      BROKEN = /\AThe installed gem (\S+) is broken:/.freeze
-
       def run
         parse(option_parser(BANNER) do |o|
           o.on("--dry-run", "Accepted as bundle check accepts it (fastbundle never writes Gemfile.lock)") { nil }
@@ -62,18 +57,10 @@ module FastBundle
         Native.plan(Runtime.new(gemfile, lockfile).plan_request([]).merge("provided" => []))
         []
       rescue GemNotFound => e
-        locked = FastBundle::Lockfile.read(lockfile).specs.to_h { |s| [s.full_name, [s.name, s.version]] }
-        full_names(e.message).map { |full| locked.fetch(full) { [full, "?"] } }
-      end
+        raise unless e.missing_gems
 
-      def full_names(message)
-        if (m = message.match(NOT_INSTALLED))
-          m[1].split(", ")
-        elsif (m = message.match(BROKEN))
-          [m[1]]
-        else
-          raise GemNotFound, message
-        end
+        locked = FastBundle::Lockfile.read(lockfile).specs.to_h { |s| [s.full_name, [s.name, s.version]] }
+        e.missing_gems.map { |full| locked.fetch(full) { [full, "?"] } }
       end
     end
   end
