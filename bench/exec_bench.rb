@@ -9,7 +9,10 @@
 #   fastbundle_exec   fastbundle exec ruby -e1       (the platform gem's installed command, then a
 #                                                     fastbundle/setup child)
 #   bundler_setup     ruby -rbundler/setup -e1       (the children alone, for scale)
-#   fastbundle_setup  ruby -rfastbundle/setup -e1
+#   fastbundle_setup  ruby -r<the installed gem's lib>/fastbundle/setup -e1 (what an exec child gets)
+#   setup_by_name     ruby -rfastbundle/setup -e1     (as config/boot.rb has it: RubyGems looks the
+#                                                     file up in every installed gem's spec first)
+#   gem_then_setup    ruby -e 'gem "fastbundle"; require "fastbundle/setup"'  (found by name)
 #
 #   ruby bench/exec_bench.rb [--size 300] [--runs 15] [--warmup 2] [--instructions]
 #
@@ -34,7 +37,7 @@ module ExecBench
   extend BenchStats
   REPO = BenchWorlds::REPO
   RUBY = World::RUBY_BIN
-  VARIANTS = %i[baseline bundle_exec fastbundle_exec bundler_setup fastbundle_setup].freeze
+  VARIANTS = %i[baseline bundle_exec fastbundle_exec bundler_setup fastbundle_setup setup_by_name gem_then_setup].freeze
 
   module_function
 
@@ -63,7 +66,9 @@ module ExecBench
       bundle_exec: [World::BUNDLE_BIN, "exec", "ruby", "-e1"],
       fastbundle_exec: [binstub, "exec", "ruby", "-e1"],
       bundler_setup: [RUBY, "-rbundler/setup", "-e1"],
-      fastbundle_setup: [RUBY, "-r#{setup}", "-e1"]
+      fastbundle_setup: [RUBY, "-r#{setup}", "-e1"],
+      setup_by_name: [RUBY, "-rfastbundle/setup", "-e1"],
+      gem_then_setup: [RUBY, "-e", 'gem "fastbundle"; require "fastbundle/setup"']
     }
     check(world, env, cmds, opts[:size])
 
@@ -133,6 +138,9 @@ module ExecBench
                 (med[:bundle_exec] - med[:baseline]) / (med[:fastbundle_exec] - med[:baseline]))
     puts format("the parent alone (exec minus its child's setup): bundle exec %+.1f ms, fastbundle exec %+.1f ms",
                 med[:bundle_exec] - med[:bundler_setup], med[:fastbundle_exec] - med[:fastbundle_setup])
+    puts format("require \"fastbundle/setup\" over ruby -e1: by its path %+.1f ms, by name %+.1f ms, after gem \"fastbundle\" %+.1f ms",
+                med[:fastbundle_setup] - med[:baseline], med[:setup_by_name] - med[:baseline],
+                med[:gem_then_setup] - med[:baseline])
     return unless counts
 
     base = counts[:baseline]
@@ -140,6 +148,10 @@ module ExecBench
                 "bundle exec %dM, fastbundle exec %dM", counts[:bundle_exec].fdiv(counts[:fastbundle_exec]),
                 (counts[:bundle_exec] - base).fdiv(counts[:fastbundle_exec] - base),
                 (counts[:bundle_exec_parent] - base) / 1_000_000, (counts[:fastbundle_exec_parent] - base) / 1_000_000)
+    puts format("instructions of require \"fastbundle/setup\" over ruby -e1: by its path %+dM, by name %+dM, " \
+                "after gem \"fastbundle\" %+dM", *%i[fastbundle_setup setup_by_name gem_then_setup].map { |v|
+                  (counts[v] - base) / 1_000_000
+                })
   end
 end
 
