@@ -63,6 +63,18 @@ RSpec.describe "the shipped gems" do
       expect(ours["env"]["RUBYOPT"]).to eq("-r#{gem_dir}/lib/fastbundle/setup")
     end
 
+    it "gives the same answer with gem \"fastbundle\" on the line before the require (the README's tip)" do
+      env = { "PATH" => ShippedGems.bare_path(app), "SETUP_WITH" => "fastbundle" }
+      by_name, after_gem = ["", "gem 'fastbundle'; "].map do |prelude|
+        out, err, status = app.ruby("-e", "#{prelude}require 'fastbundle/setup'; load #{SetupParity::DUMP.dump}",
+                                    env: env, allow_failure: true)
+        raise "fastbundle/setup failed (#{status.exitstatus}): #{err}" unless status.success?
+
+        JSON.parse(out)
+      end
+      expect(after_gem).to eq(by_name)
+    end
+
     it "installs the fastbundle command, whose check and exec work in the app" do
       env = { "PATH" => ShippedGems.bare_path(app) }
       out, err, status = app.run("fastbundle", "check", env: env, allow_failure: true)
