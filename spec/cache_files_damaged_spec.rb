@@ -246,6 +246,22 @@ RSpec.describe "Damaged, foreign and swapped cache files; cache dirs that cannot
       end
     end
 
+    # Without a compiled copy of the Gemfile (ruby -w, or no trusted dir
+    # for compiled files) the plan cache still keeps a plain Gemfile's answer.
+    it "still keeps the plan when compiled files are not used (ruby -w; their dir writable by others)" do
+      [["ruby -w", { "RUBYOPT" => "-w" }, -> {}], ["compiled-files dir g+w", {}, -> { File.chmod(0o770, iseq_dir) }]]
+        .each do |what, run_env, change|
+          FileUtils.rm_rf(cache)
+          FileUtils.mkdir_p(cache, mode: 0o700)
+          files
+          change.call
+          FileUtils.rm_rf(File.join(cache, "plan"))
+          right = boot(world, :fastbundle, env: run_env, cache: false)
+          b = warm_boot(world, env: env.merge(run_env))
+          expect([b.err.lines.grep_v(/\Afastbundle: /), b.dump]).to eq([right.err.lines.grep_v(/\Afastbundle: /), right.dump]), what
+        end
+    end
+
     it "makes nothing inside an empty cache root others can write or another user owns" do
       [[0o777, nil], [0o755, 65_534]].each do |mode, uid|
         next if uid && !Process.euid.zero?
