@@ -274,6 +274,8 @@ RSpec.describe "Damaged, foreign and swapped cache files; cache dirs that cannot
           expect_uncached_answer(b, "root #{mode.to_s(8)} of uid #{uid || Process.euid}")
         end
         expect(Dir.children(root)).to be_empty, "made in a root of mode #{mode.to_s(8)}, uid #{uid}"
+        b = boot(world, :fastbundle, env: { "FASTBUNDLE_CACHE_DIR" => root })
+        expect(miss_reason(b)).to include("not a directory owned by this user and writable by it alone")
       end
     end
 

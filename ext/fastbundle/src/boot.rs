@@ -59,10 +59,14 @@ fn native_boot(ruby: &Ruby, request: RHash) -> Result<RArray, Error> {
 fn cached(req: &Request, _facts: &[String]) -> Result<Vec<u8>, String> {
     let root = cache_dir::locate_from_env().map_err(|e| e.describe())?;
     let dir = root.join(PLAN_DIR);
+    // A root that is not ours is named as such, with or without a plan dir.
+    if root.exists() {
+        cache_dir::trusted(&root).map_err(|e| e.describe())?;
+    }
     if !dir.exists() {
         return Err("no cache entry yet".into());
     }
-    cache_dir::trusted(&root).and_then(|_| cache_dir::trusted(&dir)).map_err(|e| e.describe())?;
+    cache_dir::trusted(&dir).map_err(|e| e.describe())?;
     plan_cache::read_entry(&dir, &plan_cache::entry_name(req)).map_err(|m| m.0)
 }
 
