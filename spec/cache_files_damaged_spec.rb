@@ -18,7 +18,7 @@ module CacheFilesDamaged
   GEMS = %w[d-one d-two].freeze
   QUIET = { "FASTBUNDLE_DEBUG" => nil }.freeze
 
-  # [path, payload] of a sealed file's payload, through the core's own reader.
+  # The payload of a sealed file (nil if damaged), through the core's own reader.
   def self.payload(path)
     FastBundle::Native.read_cache_file(path)
   end
