@@ -95,6 +95,10 @@ pub fn trusted(dir: &Path) -> Result<&Path, NoCache> {
 /// the user's choice (HOME, XDG_CACHE_HOME).
 pub fn prepare(root: &Path, sub: &str) -> Result<PathBuf, NoCache> {
     let dir = if sub.is_empty() { root.to_path_buf() } else { root.join(sub) };
+    // Nothing is made inside a root that exists and is not ours alone.
+    if fs::symlink_metadata(root).is_ok() {
+        trusted(root)?;
+    }
     if fs::symlink_metadata(&dir).is_err() {
         let created = fs::DirBuilder::new().recursive(true).mode(0o700).create(&dir);
         if created.is_err() && !dir.is_dir() {
@@ -146,6 +150,11 @@ mod tests {
         fs::set_permissions(&dir, fs::Permissions::from_mode(0o777)).unwrap();
         assert!(matches!(prepare(&root, "plan"), Err(NoCache::Untrusted(_))));
         fs::set_permissions(&dir, fs::Permissions::from_mode(0o700)).unwrap();
+
+        fs::set_permissions(&root, fs::Permissions::from_mode(0o707)).unwrap();
+        assert!(matches!(prepare(&root, "iseq/build"), Err(NoCache::Untrusted(_))));
+        assert!(!root.join("iseq").exists(), "a directory made inside a root others can write");
+        fs::set_permissions(&root, fs::Permissions::from_mode(0o700)).unwrap();
 
         fs::write(root.join("file"), b"x").unwrap();
         assert!(matches!(prepare(&root, "file"), Err(NoCache::Untrusted(_) | NoCache::Uncreatable(_))));

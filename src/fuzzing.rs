@@ -167,3 +167,57 @@ pub fn redaction(data: &[u8]) {
     assert!(!expanded.split('/').any(|seg| seg == "." || seg == ".."), "{expanded:?}");
     let _ = redact::is_credential_setting(&t);
 }
+
+/// A plan cache entry file: refused unless whole and of this build, and,
+/// whatever its payload holds, decoded or refused without a panic. The
+/// payload is also tried framed for this build (the checksum made to hold),
+/// so the fuzzer reaches the postcard decoder: a decoded entry re-encodes
+/// to itself and is looked up (its paths stat'ed, its files hashed) without
+/// a panic. A changed byte of a framed entry is always refused.
+pub fn plan_cache_entry(data: &[u8]) {
+    use crate::plan_cache::{decode, encode, frame, lookup, payload};
+    let data = &data[..data.len().min(MAX_INPUT)];
+    let _ = decode(data);
+    for candidate in [data, payload(data)] {
+        let framed = frame(candidate);
+        if let Ok(entry) = decode(&framed) {
+            let again = encode(&entry);
+            assert_eq!(decode(&again).as_ref(), Ok(&entry), "an entry that does not round-trip");
+            let _ = lookup(&framed, &fuzz_request(), &[]);
+        }
+        let at = data.len() % framed.len();
+        let mut flipped = framed.clone();
+        flipped[at] ^= 0x01;
+        assert!(decode(&flipped).is_err(), "byte {at} changed, entry accepted");
+        assert!(decode(&framed[..at]).is_err(), "cut to {at} bytes, entry accepted");
+    }
+}
+
+/// A request no real boot makes (paths under a directory that does not exist).
+fn fuzz_request() -> crate::request::Request {
+    crate::request::Request {
+        root: "/nonexistent-fastbundle-fuzz/app".into(),
+        gemfile: "/nonexistent-fastbundle-fuzz/app/Gemfile".into(),
+        lockfile: "/nonexistent-fastbundle-fuzz/app/Gemfile.lock".into(),
+        platform: "x86_64-linux".into(),
+        ..Default::default()
+    }
+}
+
+/// A sealed cache file (compiled Ruby files, compiled Gemfiles, recorded
+/// Definitions): its payload is handed out only if whole and undamaged, and
+/// sealing is the only way to make one.
+pub fn sealed(data: &[u8]) {
+    use crate::sealed::{seal, unseal};
+    let data = &data[..data.len().min(MAX_INPUT)];
+    if let Some(payload) = unseal(data) {
+        assert_eq!(seal(payload), data, "a sealed file that sealing would not make");
+    }
+    let sealed = seal(data);
+    assert_eq!(unseal(&sealed), Some(data));
+    let at = data.len() % sealed.len();
+    let mut flipped = sealed.clone();
+    flipped[at] ^= 0x01;
+    assert_eq!(unseal(&flipped), None, "byte {at} changed, payload handed out");
+    assert_eq!(unseal(&sealed[..at]), None, "cut to {at} bytes, payload handed out");
+}

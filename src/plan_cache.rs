@@ -383,14 +383,24 @@ pub fn decode(bytes: &[u8]) -> Result<Entry<'_>, Miss> {
 }
 
 pub fn encode(entry: &Entry) -> Vec<u8> {
-    let payload = postcard::to_stdvec(entry).expect("entries are plain data");
+    frame(&postcard::to_stdvec(entry).expect("entries are plain data"))
+}
+
+/// A payload in this build's header (magic, build id, length, checksum).
+pub fn frame(payload: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(HEADER + payload.len());
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&build_id().to_le_bytes());
     out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
-    out.extend_from_slice(&xxh3_64(&payload).to_le_bytes());
-    out.extend_from_slice(&payload);
+    out.extend_from_slice(&xxh3_64(payload).to_le_bytes());
+    out.extend_from_slice(payload);
     out
+}
+
+/// The payload of a whole entry file, whatever its header says (for the
+/// fuzz target and tests: another build's entry, re-framed for this one).
+pub fn payload(bytes: &[u8]) -> &[u8] {
+    &bytes[bytes.len().min(HEADER)..]
 }
 
 /// Reads a whole entry file from a trusted cache dir: ours, not a

@@ -70,3 +70,13 @@ fn platform() {
 fn redaction() {
     assert!(run("redaction", &[], fuzzing::redaction) >= 1);
 }
+
+#[test]
+fn plan_cache_entry() {
+    assert!(run("plan_cache_entry", &[], fuzzing::plan_cache_entry) >= 1);
+}
+
+#[test]
+fn sealed() {
+    assert!(run("sealed", &[], fuzzing::sealed) >= 3);
+}

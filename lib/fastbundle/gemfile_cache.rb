@@ -62,10 +62,8 @@ module FastBundle
       # recording (see Writer.recording_env), else nil], or nil (no usable
       # cache, or this source must be instance_eval'd).
       def fetch(name, path, contents)
-        return nil if $VERBOSE # compile warnings are printed on every evaluation
-
-        dir = ISeqCache.directory
-        return nil unless dir
+        dir = ISeqCache.directory unless $VERBOSE # compile warnings are printed on every evaluation
+        return recording_only(name, contents) unless dir
 
         entry = entry_path(dir, path)
         return forget(entry) if Definition::CredentialFilter.holds_credentials?(contents)
@@ -84,6 +82,20 @@ module FastBundle
         rescue StandardError
           nil # never fail an evaluation over the cache
         end
+      end
+
+      # fetch's answer when no compiled copy is used ($VERBOSE, or no
+      # trusted directory for compiled files): [nil, the ENV names] if the
+      # Gemfile is a recording, so that the plan cache can still keep its
+      # answer; nil when there is no plan cache either (nothing to compile
+      # for) or the Gemfile holds credentials.
+      def recording_only(name, contents)
+        return nil if Definition::CredentialFilter.holds_credentials?(contents) || !Native.cache_dir("plan")
+
+        _, _, recording = writer.compile(name, contents)
+        recording && [nil, recording]
+      rescue StandardError
+        nil
       end
 
       # fetch's answer from entry `data` if it was made from this name and

@@ -7,6 +7,8 @@
 //!   succeeded, keeps its answer keyed on what it was computed from.
 //! - `Native.cache_dir(sub)`: a trusted, private directory under the cache
 //!   root for the other caches (compiled files), or nil.
+//! - `Native.plan_entry_problem(path)`: why a plan entry file is not sound,
+//!   or nil (for checks after the fact; specs).
 
 use std::sync::Mutex;
 use std::time::SystemTime;
@@ -57,10 +59,14 @@ fn native_boot(ruby: &Ruby, request: RHash) -> Result<RArray, Error> {
 fn cached(req: &Request, _facts: &[String]) -> Result<Vec<u8>, String> {
     let root = cache_dir::locate_from_env().map_err(|e| e.describe())?;
     let dir = root.join(PLAN_DIR);
+    // A root that is not ours is named as such, with or without a plan dir.
+    if root.exists() {
+        cache_dir::trusted(&root).map_err(|e| e.describe())?;
+    }
     if !dir.exists() {
         return Err("no cache entry yet".into());
     }
-    cache_dir::trusted(&root).and_then(|_| cache_dir::trusted(&dir)).map_err(|e| e.describe())?;
+    cache_dir::trusted(&dir).map_err(|e| e.describe())?;
     plan_cache::read_entry(&dir, &plan_cache::entry_name(req)).map_err(|m| m.0)
 }
 
@@ -243,7 +249,24 @@ fn native_write_cache_file(ruby: &Ruby, path: String, payload: RString) -> Resul
     })
 }
 
+/// `Native.plan_entry_problem(path)`: nil if the plan entry file at `path`
+/// is whole, of this build and decodes; else why not (for checks of a
+/// cache dir, never on the boot path).
+fn native_plan_entry_problem(ruby: &Ruby, path: String) -> Result<Option<String>, Error> {
+    guard(ruby, || {
+        let path = std::path::Path::new(&path);
+        let (Some(dir), Some(name)) = (path.parent(), path.file_name().and_then(|n| n.to_str())) else {
+            return Ok(Some("not a file path".into()));
+        };
+        Ok(match plan_cache::read_entry(dir, name) {
+            Ok(bytes) => plan_cache::decode(&bytes).err().map(|m| m.0),
+            Err(m) => Some(m.0),
+        })
+    })
+}
+
 pub(crate) fn init(_ruby: &Ruby, native: RModule) -> Result<(), Error> {
+    native.define_singleton_method("plan_entry_problem", function!(native_plan_entry_problem, 1))?;
     native.define_singleton_method("read_cache_file", function!(native_read_cache_file, 1))?;
     native.define_singleton_method("write_cache_file", function!(native_write_cache_file, 2))?;
     native.define_singleton_method("boot", function!(native_boot, 1))?;
