@@ -99,6 +99,17 @@ RSpec.describe "The plan cache" do
     File.rename(hidden, path)
   end
 
+  # A fresh world: gems a and c, a path gem eng; text added to the Gemfile
+  # and to the gemspec.
+  def world_with(gemfile_extra, gemspec_extra = "")
+    w = World.new
+    GemFactory.source(w.path("eng"), name: "eng", version: "1.0.0")
+    File.write(w.path("eng/eng.gemspec"), File.read(w.path("eng/eng.gemspec")).sub("Gem::Specification.new do |s|\n", "Gem::Specification.new do |s|\n#{gemspec_extra}"))
+    w.gemfile(%(source "#{self.class.server.url}"\ngem "a"\ngem "c", group: :test\ngem "eng", path: "eng"\n#{gemfile_extra}))
+    w.bundle("install")
+    w
+  end
+
   it "answers the unchanged world from the cache, as Bundler does" do
     warm = expect_three_agree(world, env: env)
     expect(names(warm)).to include("a", "b", "c", "engine", "gitgem")
@@ -236,15 +247,6 @@ RSpec.describe "The plan cache" do
   end
 
   describe "answers no key can see" do
-    def world_with(gemfile_extra, gemspec_extra = "")
-      w = World.new
-      GemFactory.source(w.path("eng"), name: "eng", version: "1.0.0")
-      File.write(w.path("eng/eng.gemspec"), File.read(w.path("eng/eng.gemspec")).sub("Gem::Specification.new do |s|\n", "Gem::Specification.new do |s|\n#{gemspec_extra}"))
-      w.gemfile(%(source "#{self.class.server.url}"\ngem "a"\ngem "c", group: :test\ngem "eng", path: "eng"\n#{gemfile_extra}))
-      w.bundle("install")
-      w
-    end
-
     it "are never cached: a Gemfile that tests a file it does not name to the recorder" do
       w = world_with(%(group(File.exist?("flag") ? :default : :test) { }\n))
       b = boot(w, :fastbundle)
@@ -263,6 +265,15 @@ RSpec.describe "The plan cache" do
       w = world_with("", %(  s.description = `git ls-files -z 2>/dev/null`.split("\\0").size.to_s\n))
       expect(warm_boot(w).hit).to be(true)
     end
+  end
+
+  it "is never cached where a path gem's gemspec warns, which Bundler prints on every boot" do
+    w = world_with("", %(  warn "eng: this gemspec is deprecated"\n))
+    expect(boot(w, :bundler).err).to include("eng: this gemspec is deprecated")
+    boots = Array.new(2) { boot(w, :fastbundle) }
+    expect(boots.map { |b| [b.status.success?, b.hit, b.err.include?("eng: this gemspec is deprecated")] })
+      .to eq([[true, false, true]] * 2)
+    expect(boots.first.err).to include("plan not cached: the Gemfile or a gemspec printed a warning")
   end
 
   it "writes nothing anywhere under FASTBUNDLE_CACHE=0" do

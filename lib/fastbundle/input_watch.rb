@@ -50,6 +50,15 @@ module FastBundle
         Thread.current[KEY]
       end
 
+      # Warnings are watched for the whole cold setup (the Gemfile too):
+      # ruby -w's compile warnings, a gemspec's deprecation `warn`.
+      def install_warning_hook
+        return if @warning_hook
+
+        @warning_hook = true
+        Warning.singleton_class.prepend(WarningHooks)
+      end
+
       def install_hooks
         return if @installed
 
@@ -74,6 +83,7 @@ module FastBundle
 
     # Runs the block with this watch collecting.
     def collect
+      InputWatch.install_warning_hook
       InputWatch.collector = self
       yield
     ensure
@@ -105,6 +115,12 @@ module FastBundle
 
     def saw_env(name)
       @env_names << name.to_s unless @env_names.include?(name.to_s)
+    end
+
+    # Bundler prints what the Gemfile and gemspecs warn on every boot; a
+    # boot answered from the cache evaluates neither, so it would not.
+    def saw_warning
+      @reason ||= "the Gemfile or a gemspec printed a warning, which Bundler prints on every boot"
     end
 
     def saw_command(file, argv)
@@ -140,6 +156,13 @@ module FastBundle
 
       def popen(*args, **kw, &blk)
         Hooked.note { |w, f| w.saw_command(f, args) }
+        super
+      end
+    end
+
+    module WarningHooks
+      def warn(*args, **kw)
+        InputWatch.collector&.saw_warning
         super
       end
     end
