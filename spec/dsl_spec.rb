@@ -306,6 +306,7 @@ RSpec.describe FastBundle::Dsl do
 
   describe "#to_h" do
     it "is plain data only, for every focused fixture" do
+      evaluated = 0
       Dir.glob(File.join(DSL_FOCUSED_DIR, "*", "{Gemfile,gems.rb}")).sort.each do |gemfile|
         next if File.basename(File.dirname(gemfile)).start_with?("error_")
 
@@ -315,13 +316,20 @@ RSpec.describe FastBundle::Dsl do
         saved = env.to_h { |k, _| [k, ENV[k]] }
         begin
           env.each { |k, v| ENV[k] = v }
-          h = Dir.chdir(File.dirname(gemfile)) { FastBundle::Dsl.evaluate(gemfile, warn: false).to_h }
+          h = begin
+            Dir.chdir(File.dirname(gemfile)) { FastBundle::Dsl.evaluate(gemfile, warn: false).to_h }
+          rescue FastBundle::GemfileError
+            # An error under this Bundler (type_option under 2.5+): the parity spec checks Bundler agrees.
+            next
+          end
+          evaluated += 1
           expect(plain_data?(h)).to be(true), "#{gemfile}: #{h.inspect[0, 300]}"
           expect(h.keys).to include("gemfile", "dependencies", "sources", "ruby_version", "optional_groups", "gemfiles")
         ensure
           saved.each { |k, v| v.nil? ? ENV.delete(k) : ENV[k] = v }
         end
       end
+      expect(evaluated).to be >= 40
     end
   end
 

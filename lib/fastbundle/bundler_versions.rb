@@ -147,6 +147,31 @@ module FastBundle
         modern? ? "global" : "primary"
       end
 
+      # `ruby "3.3.0-preview1"`: Bundler 2.5+ reads "-" as ".", and names a
+      # version that is no requirement (InvalidArgumentError, status 40);
+      # 2.3 leaves both to Gem::Requirement.
+      def checks_ruby_version_requirements?
+        modern?
+      end
+
+      # Which errors of a Gemfile Bundler reports as "There was an error
+      # parsing `Gemfile`" (the file and line): 2.3 every one, `exit`
+      # included; 2.5+ only the DSL's own errors, syntax errors and errors
+      # raised by the Gemfile's own code, and lets the rest through
+      # unwrapped (a gemspec's error, a bad requirement inside RubyGems,
+      # `exit`). fastbundle wraps those too (naming the file and line), but
+      # lets its own errors and `exit` through as 2.5+ does.
+      def wraps_every_gemfile_error?
+        !modern?
+      end
+
+      # Is a git source's version (`gem "x", "1.0", git: ...`) part of its
+      # equality? 2.3 yes; 2.5+ not, so a later equal source replaces the
+      # earlier one in the source list.
+      def git_source_version_in_identity?
+        !modern?
+      end
+
       # Bundler 2.3 warns about a Gemfile without a global source; 2.5+ not.
       def warns_implicit_global_source?
         !modern?

@@ -219,7 +219,9 @@ module FastBundle
       else
         instance_eval(contents, gemfile.to_s, 1)
       end
-    rescue Exception => e # rubocop:disable Lint/RescueException -- Bundler reports even `exit` this way
+    rescue Exception => e # rubocop:disable Lint/RescueException -- Bundler 2.3 reports even `exit` this way
+      raise if unwrapped_error?(e, expanded)
+
       message = "There was an error #{e.is_a?(GemfileEvalError) ? "evaluating" : "parsing"} " \
                 "`#{File.basename(gemfile.to_s)}`: #{e.message}"
       # Ruby prints the causes of an uncaught error: they must not show a
@@ -679,6 +681,20 @@ module FastBundle
 
     def ui_warn(message)
       @warnings << Definition::CredentialFilter.filter_string(message)
+    end
+
+    # Does Bundler 2.5+ let this error of evaluating `path` through as it is
+    # (see BundlerVersions.wraps_every_gemfile_error?)? Only fastbundle's
+    # own errors and non-errors (exit, interrupts) are let through: other
+    # exceptions are still reported with the Gemfile's file and line.
+    def unwrapped_error?(error, path)
+      return false if BundlerVersions.wraps_every_gemfile_error?
+      return true unless error.is_a?(StandardError) || error.is_a?(ScriptError)
+      return false unless error.is_a?(Error)
+      return false if error.is_a?(GemfileError) || error.is_a?(InvalidOption) || error.is_a?(DeprecatedError) ||
+                      error.is_a?(InvalidArgumentError)
+
+      error.backtrace_locations&.first&.path != path
     end
 
     # The options `gem` accepts, and the keys git_source reserves.

@@ -199,8 +199,9 @@ module FastBundle
         uri = options["uri"] || ""
         ref = options["ref"] || options["branch"] || options["tag"]
         safe_uri = uri.is_a?(String) ? Definition::CredentialFilter.filter(uri) : uri.to_s
+        version = options["version"].to_s.strip.gsub("-", ".pre.") if BundlerVersions.git_source_version_in_identity?
         identity = [:git, safe_uri, Definition::CredentialFilter.digest(uri), ref, options["branch"],
-                    File.basename(uri.to_s, ".git"), options["version"].to_s.strip.gsub("-", ".pre."),
+                    File.basename(uri.to_s, ".git"), version,
                     glob || Definition::Source::DEFAULT_GLOB, options["submodules"]]
         data = {
           "uri" => safe_uri,
