@@ -165,6 +165,12 @@ module FastBundle
         !modern?
       end
 
+      # `github "o/r"` without a block: an InvalidArgumentError (status 40)
+      # for 2.5+, a plain ArgumentError (a DSLError of status 4) for 2.3.
+      def github_block_error_is_invalid_argument?
+        modern?
+      end
+
       # Is a git source's version (`gem "x", "1.0", git: ...`) part of its
       # equality? 2.3 yes; 2.5+ not, so a later equal source replaces the
       # earlier one in the source list.

@@ -75,7 +75,10 @@ module FastBundle
       end
 
       def github(repo, options = {})
-        raise ArgumentError, "GitHub sources require a block" unless block_given?
+        unless block_given?
+          raise(BundlerVersions.github_block_error_is_invalid_argument? ? InvalidArgumentError : ArgumentError,
+                "GitHub sources require a block")
+        end
 
         github_uri = git_source_block("github").call(repo)
         git_options = normalize_hash(options).merge("uri" => github_uri)
