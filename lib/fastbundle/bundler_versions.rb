@@ -35,6 +35,24 @@ module FastBundle
         @modern || false
       end
 
+      # The Gemfile recorder runs before the plan, so before #use: then the
+      # version is the newest Bundler installed on Gem.path or among the
+      # default gems, as the plan finds it (src/plan.rs newest_bundler), read
+      # from the spec file names alone. A later #use (the plan's) wins.
+      def assume_installed
+        use(installed_version) unless defined?(@version)
+        @version
+      end
+
+      def installed_version
+        dirs = Gem.path.map { |d| File.join(d, "specifications") } << Gem.default_specifications_dir
+        versions = dirs.uniq.flat_map { |d| Dir.glob("bundler-*.gemspec", base: d) }.filter_map do |file|
+          v = file.delete_prefix("bundler-").delete_suffix(".gemspec")
+          Gem::Version.new(v) if Gem::Version.correct?(v)
+        end
+        versions.max&.to_s
+      end
+
       # Runtime#setup: Bundler 2.5+ puts every default gem the bundle does
       # not hold into Gem::Specification.all (so find_by_name("json") finds
       # the default gem); 2.3 counts them but never yields them.
@@ -102,6 +120,83 @@ module FastBundle
       # two gems of one repository get two dirs.
       def git_extension_dir_name(checkout, gem_dir_name)
         modern? ? [checkout, gem_dir_name].uniq.join("-") : checkout
+      end
+
+      # The Gemfile recorder (lib/fastbundle/dsl/). Its records are keyed
+      # on the version (GemfileCache.definition_key).
+
+      # Bundler 2.3 accepts `gem "x", type: ..., gemfile: ...` (internal
+      # keys of its Dsl#gemspec); 2.5+ rejects them as unknown options.
+      def gem_type_and_gemfile_options?
+        !modern?
+      end
+
+      # Bundler 2.5+ has the built-in `gitlab:` git source.
+      def gitlab_git_source?
+        modern?
+      end
+
+      # `github: "https://github.com/o/r/pull/N"`: 2.5+ checks out
+      # refs/pull/N/head as a ref, 2.3 as a branch.
+      def github_pull_request_as_ref?
+        modern?
+      end
+
+      # What the multiple-source warnings call several global sources.
+      def global_sources_word
+        modern? ? "global" : "primary"
+      end
+
+      # `ruby "3.3.0-preview1"`: Bundler 2.5+ reads "-" as ".", and names a
+      # version that is no requirement (InvalidArgumentError, status 40);
+      # 2.3 leaves both to Gem::Requirement.
+      def checks_ruby_version_requirements?
+        modern?
+      end
+
+      # Which errors of a Gemfile Bundler reports as "There was an error
+      # parsing `Gemfile`" (the file and line): 2.3 every one, `exit`
+      # included; 2.5+ only the DSL's own errors, syntax errors and errors
+      # raised by the Gemfile's own code, and lets the rest through
+      # unwrapped (a gemspec's error, a bad requirement inside RubyGems,
+      # `exit`). fastbundle wraps those too (naming the file and line), but
+      # lets its own errors and `exit` through as 2.5+ does.
+      def wraps_every_gemfile_error?
+        !modern?
+      end
+
+      # `github "o/r"` without a block: an InvalidArgumentError (status 40)
+      # for 2.5+, a plain ArgumentError (a DSLError of status 4) for 2.3.
+      def github_block_error_is_invalid_argument?
+        modern?
+      end
+
+      # Is a git source's version (`gem "x", "1.0", git: ...`) part of its
+      # equality? 2.3 yes; 2.5+ not, so a later equal source replaces the
+      # earlier one in the source list.
+      def git_source_version_in_identity?
+        !modern?
+      end
+
+      # Bundler 2.3 warns about a Gemfile without a global source; 2.5+ not.
+      def warns_implicit_global_source?
+        !modern?
+      end
+
+      # Bundler 2.5+ evaluates every Gemfile (eval_gemfile too) under its
+      # expanded path, so errors and __FILE__ name it; 2.3 under the path
+      # as given.
+      def evaluates_gemfiles_by_expanded_path?
+        modern?
+      end
+
+      # Bundler 2.5+ adds a gemspec's gem and its development dependencies
+      # without the enclosing blocks' groups, platforms and install_if, as
+      # runtime dependencies marked gemspec_dev_dep that a Gemfile line
+      # overrides (with a warning when it asks for another requirement);
+      # 2.3 adds them as `gem` lines, the latter of type :development.
+      def gemspec_dependencies_added_directly?
+        modern?
       end
     end
   end

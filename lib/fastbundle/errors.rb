@@ -42,6 +42,8 @@ module FastBundle
   class LockfileError < Error; status_code 20; end
   class CyclicDependencyError < Error; status_code 21; end
   class GemfileLockNotFound < Error; status_code 22; end
+  # Bundler 2.5+: an argument of the Gemfile it checks itself (a `ruby` version).
+  class InvalidArgumentError < Error; status_code 40; end
 
   # Raised by FastBundle.require when a gem's own file fails to load; the
   # original exception is kept as #cause (and #orig_exception, as in Bundler).

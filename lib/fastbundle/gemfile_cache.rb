@@ -1,5 +1,7 @@
 # frozen_string_literal: true
 
+require_relative "bundler_versions"
+
 module FastBundle
   # What earlier evaluations of a Gemfile left for the next boot, in
   # FastBundle::ISeqCache's directory (per Ruby build), one entry per
@@ -53,7 +55,8 @@ module FastBundle
     # The code a recorded Definition depends on: a change to any of these
     # files (a new fastbundle, a fix) makes every recorded Definition stale.
     RECORDER_FILES = %w[dsl/evaluate.rb dsl/core.rb dsl/sources.rb dsl/cold.rb definition.rb dependency.rb
-                        current_ruby.rb ruby_version.rb gemfile_cache.rb gemfile_cache_writer.rb]
+                        current_ruby.rb ruby_version.rb gemfile_cache.rb gemfile_cache_writer.rb
+                        bundler_versions.rb]
                      .map { |f| File.join(__dir__, f) }.freeze
 
     class << self
@@ -166,9 +169,10 @@ module FastBundle
       end
 
       # The header line of a recorded Definition, up to the sizes: what it
-      # must have been made with.
+      # must have been made with, including the Bundler whose answers it
+      # holds (BundlerVersions: a Bundler upgrade must not reuse a record).
       def definition_key
-        "#{DEFINITION_MAGIC} #{compile_options} #{recorder_stamp}"
+        "#{DEFINITION_MAGIC} #{compile_options} #{recorder_stamp} bundler-#{BundlerVersions.version || "none"}"
       end
 
       # Sizes and mtimes of RECORDER_FILES.

@@ -136,11 +136,11 @@ module FastBundle
         each_instruction(lambda_body) do |insn, previous, iseq|
           case insn[0]
           when :setconstant, :defineclass then return nil
-          when :getconstant
-            next unless previous == [:putobject, true] # `Foo` or `::Foo`, not `Scope::Foo`
-            return nil if dsl_constants.include?(insn[1])
+          when :getconstant, :opt_getconstant_path
+            name = lexical_constant(insn, previous) or next
+            return nil if dsl_constants.include?(name)
 
-            constants << insn[1].name unless constants.include?(insn[1].name)
+            constants << name.name unless constants.include?(name.name)
           when :throw
             # `return` at the top leaves the lambda as it leaves eval_gemfile;
             # break/next there are errors under instance_eval.
@@ -151,6 +151,19 @@ module FastBundle
           end
         end
         constants
+      end
+
+      # The constant `insn` looks up lexically (`Foo`, the Foo of
+      # `Foo::Bar`; not `::Foo`), or nil. Ruby 3.2+ compiles a constant path
+      # into one opt_getconstant_path [:Foo, :Bar] ([:"", :Foo] for `::Foo`),
+      # earlier Rubies into getconstant per segment, the first after
+      # `putobject true`.
+      def lexical_constant(insn, previous)
+        if insn[0] == :opt_getconstant_path
+          insn[1][0] == :"" ? nil : insn[1][0]
+        elsif previous == [:putobject, true]
+          insn[1]
+        end
       end
 
       # Is this wrapped Gemfile a recording: code whose every run makes the
@@ -176,8 +189,9 @@ module FastBundle
         insns.each_with_index.all? do |insn, i|
           ok = case insn[0]
                when :getconstant
-                 insns[i - 1] == [:putobject, true] &&
-                   (BUILD_CONSTANTS.key?(insn[1]) || (insn[1] == :ENV && (name = env_read(insns, i)) && names << name))
+                 insns[i - 1] == [:putobject, true] && recording_constant?(insn[1], insns, i + 2, names)
+               when :opt_getconstant_path # Ruby 3.2+
+                 insn[1].size == 1 && recording_constant?(insn[1][0], insns, i + 1, names)
                when :send, :opt_send_without_block then recording_call?(insn[1])
                else RECORDING_INSNS.key?(insn[0])
                end
@@ -192,21 +206,31 @@ module FastBundle
         (call[:flag] & CALL_ON_SELF).zero? ? VALUE_METHODS.key?(call[:mid]) : RECORDING_METHODS.key?(call[:mid])
       end
 
-      # The NAME of the ENV read that starts at insns[i] (`getconstant
-      # :ENV`), if it is one of ENV_READS with a literal name (and for fetch,
-      # a literal default), so that ENV itself goes nowhere else; else nil.
-      def env_read(insns, i)
-        return nil unless insns[i + 1]&.first == :opt_setinlinecache
+      # May a recording look up this constant? ENV only for a read of a
+      # literal name (see env_read: `read_at` is where the read starts),
+      # whose name goes into `names`.
+      def recording_constant?(name, insns, read_at, names)
+        return true if BUILD_CONSTANTS.key?(name)
+        return false unless name == :ENV && (env_name = env_read(insns, read_at))
 
-        read = insns[i + 2]
+        names << env_name
+      end
+
+      # The NAME of the ENV read that starts at insns[i] (right after ENV is
+      # looked up), if it is one of ENV_READS with a literal name (and for
+      # fetch, a literal default), so that ENV itself goes nowhere else; else nil.
+      def env_read(insns, i)
+        return nil if insns[i - 1]&.first != :opt_setinlinecache && insns[i - 1]&.first != :opt_getconstant_path
+
+        read = insns[i]
         name = read[1] if read && read[0] == :opt_aref_with
         if read && (read[0] == :putstring || read[0] == :putobject) && read[1].is_a?(String)
           name = read[1]
-          call = insns[i + 3]
+          call = insns[i + 1]
           default = nil
           if call && %i[putstring putnil putobject].include?(call[0])
             default = call
-            call = insns[i + 4]
+            call = insns[i + 2]
           end
           ok = call && (call[0] == :opt_aref && !default ||
                         call[0] == :opt_send_without_block && ENV_READS.key?(call[1][:mid]) &&

@@ -1,5 +1,7 @@
 # frozen_string_literal: true
 
+require_relative "bundler_versions"
+
 module FastBundle
   # The Gemfile's `ruby` directive, with the same normalisation and `to_s` as
   # Bundler::RubyVersion ("ruby 3.1.2p20 (jruby 9.3.8.0)").
@@ -7,7 +9,15 @@ module FastBundle
     attr_reader :versions, :patchlevel, :engine, :engine_versions, :input_engine
 
     def initialize(versions, patchlevel, engine, engine_version)
+      checks = BundlerVersions.checks_ruby_version_requirements?
       @versions = Array(versions).map do |v|
+        if checks
+          normalized = v.tr("-", ".")
+          unless Gem::Requirement::PATTERN.match?(normalized)
+            raise InvalidArgumentError, "#{v} is not a valid requirement on the Ruby version"
+          end
+          v = normalized
+        end
         op, ver = Gem::Requirement.parse(v)
         op == "=" ? ver.to_s : "#{op} #{ver}"
       end

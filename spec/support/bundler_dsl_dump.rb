@@ -81,16 +81,31 @@ module BundlerDslDump
     ui.define_singleton_method(:warn) { |msg, _newline = nil| warnings << msg.to_s }
     Bundler.ui = ui
 
+    dsl = Bundler::Dsl.new
     result =
       begin
-        dsl = Bundler::Dsl.new
         dsl.eval_gemfile(gemfile)
         dsl.check_primary_source_safety
         dump(dsl, warnings)
       rescue Bundler::BundlerError => e
         { "ok" => false, "class" => e.class.name, "status" => e.status_code, "message" => e.message.to_s }
+      rescue SystemExit => e
+        { "ok" => false, "exit" => e.status }
+      rescue StandardError, ScriptError => e
+        unwrapped(e, dsl)
       end
     puts JSON.pretty_generate(result)
+  end
+
+  # Bundler 2.5+ lets errors raised outside the Gemfile's own code through
+  # as they are: their message (credentials filtered as fastbundle's
+  # messages filter them) and the Gemfile line they came from.
+  def unwrapped(error, dsl)
+    files = dsl.instance_variable_get(:@gemfiles).map(&:to_s)
+    at = error.backtrace_locations&.find { |l| files.include?(l.path) }
+    { "ok" => false, "unwrapped" => true, "class" => error.class.name,
+      "message" => FastBundle::Definition::CredentialFilter.filter_string(error.message),
+      "location" => at && "#{at.path}:#{at.lineno}" }
   end
 
   # Bundler's filtered URI, then fastbundle's stricter rule (every userinfo

@@ -29,6 +29,8 @@ module FastBundleDslDump
       rescue FastBundle::Error => e
         { "ok" => false, "class" => e.class.name, "status" => e.status_code, "message" => e.message.to_s,
           "gemfile_error" => e.is_a?(FastBundle::GemfileError) }
+      rescue SystemExit => e
+        { "ok" => false, "exit" => e.status }
       end
     # Not part of the answer: whether it came from a recorded Definition
     # (the recorder, dsl/core.rb, was never loaded).
@@ -175,6 +177,7 @@ module FastBundleDslParity
     message = message.gsub("Bundler cannot continue", "fastbundle cannot continue")
                      .gsub("Bundler::Dsl", "FastBundle::Dsl")
                      .gsub("Bundler::URI", "URI")
+                     .gsub("Gem::URI", "URI").gsub("bad URI (is not URI?)", "bad URI(is not URI?)")
                      .gsub(", force_ruby_platform", "")
     message.sub(/(The available options are: )\[[^\]]*\]/, '\1[...]')
   end

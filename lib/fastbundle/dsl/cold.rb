@@ -33,11 +33,18 @@ module FastBundle
 
           @gemspecs << spec
 
-          gem spec.name, :name => spec.name, :path => path, :glob => glob
-
-          group(development_group) do
+          if BundlerVersions.gemspec_dependencies_added_directly?
+            path(path, "glob" => glob, "name" => spec.name) { add_dependency(spec.name, [], :default) }
             spec.development_dependencies.each do |dep|
-              gem dep.name, *(dep.requirement.as_list + [:type => :development])
+              add_dependency(dep.name, dep.requirement.as_list, development_group, gemspec_dev_dep: true)
+            end
+          else
+            gem spec.name, :name => spec.name, :path => path, :glob => glob
+
+            group(development_group) do
+              spec.development_dependencies.each do |dep|
+                gem dep.name, *(dep.requirement.as_list + [:type => :development])
+              end
             end
           end
         when 0
@@ -97,6 +104,55 @@ module FastBundle
         Gem::Platform.new(platform) === local
       end
 
+      # Bundler 2.5+'s Dsl#add_dependency, as `gemspec` uses it: no
+      # enclosing group, platform or install_if; the block's source and env.
+      def add_dependency(name, version, group, gemspec_dev_dep: false)
+        groups = Array(group).map(&:to_sym).freeze
+        dep = new_dependency(name, version.dup, :runtime, groups, NO_PLATFORMS, nil, @source, @env, true, nil, @gemfile)
+        @gemspec_dev_deps[dep] = true if gemspec_dev_dep
+        add_to_dependencies(dep)
+      end
+
+      # Bundler 2.5+'s rule for a second dependency of the same name: a
+      # gemspec development dependency gives way to a Gemfile line (warning
+      # when the line's requirement is not open but differs), two of them
+      # are merged; else as 2.3. The dependency to add, or :skip.
+      def resolve_duplicate_modern(current, dep)
+        current_dev = @gemspec_dev_deps.key?(current)
+        dep_dev = @gemspec_dev_deps.key?(dep)
+        if current.requirement != dep.requirement
+          if current_dev && dep_dev
+            # Bundler raises when the two ranges cannot intersect; not checked here.
+            dep = new_dependency(dep.name, (current.requirements + dep.requirements).uniq, :runtime, dep.groups,
+                                 NO_PLATFORMS, nil, dep.source, dep.env, true, nil, dep.gemfile)
+            @gemspec_dev_deps[dep] = true
+          elsif current_dev || dep_dev
+            gemspec_dep, gemfile_dep = dep_dev ? [dep, current] : [current, dep]
+            unless current.requirements.include?(">= 0")
+              ui_warn "A gemspec development dependency (#{gemspec_dep.name}, #{gemspec_dep.requirement}) is being " \
+                      "overridden by a Gemfile dependency (#{gemfile_dep.name}, #{gemfile_dep.requirement}).\n" \
+                      "This behaviour may change in the future. Please remove either of them, or make sure they " \
+                      "both have the same requirement\n"
+            end
+          else
+            raise_duplicate(current, dep)
+          end
+        end
+        return dep if current_dev && dep_dev
+
+        if current_dev
+          delete_dependency(current)
+          @deps_by_name[dep.name] = @dependencies.find { |d| d.name == dep.name } || dep
+        elsif dep_dev
+          return :skip
+        elsif current.source != dep.source
+          raise_duplicate(current, dep)
+        else
+          warn_duplicate(current)
+        end
+        dep
+      end
+
       def raise_duplicate(current, dep)
         if current.requirement != dep.requirement
           raise GemfileError, "You cannot specify the same gem twice with different version requirements.\n" \
@@ -121,12 +177,14 @@ module FastBundle
 
         remotes = @global_source.remotes
         if remotes.empty?
+          return unless BundlerVersions.warns_implicit_global_source?
+
           deprecation "This Gemfile does not include an explicit global source. " \
                       "Not using an explicit global source may result in a different lockfile being generated depending on " \
                       "the gems you have installed locally before bundler is run. " \
                       "Instead, define a global source in your Gemfile like this: source \"https://rubygems.org\"."
         elsif remotes.size > 1
-          deprecation "Your Gemfile contains multiple primary sources. " \
+          deprecation "Your Gemfile contains multiple #{BundlerVersions.global_sources_word} sources. " \
                       "Using `source` more than once without a block is a security risk, and " \
                       "may result in installing unexpected gems. To resolve this warning, use " \
                       "a block to indicate which gems should come from the secondary source."

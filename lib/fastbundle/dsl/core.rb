@@ -28,6 +28,10 @@ module FastBundle
     VALID_KEYS = %w[group groups git path glob name branch ref tag require submodules
                     platform platforms type source install_if gemfile force_ruby_platform].freeze
     VALID_KEY_LOOKUP = VALID_KEYS.to_h { |k| [k, true] }.freeze
+    # Bundler 2.5+'s: without the internal type and gemfile (see
+    # BundlerVersions.gem_type_and_gemfile_options?).
+    MODERN_VALID_KEYS = (VALID_KEYS - %w[type gemfile]).freeze
+    MODERN_VALID_KEY_LOOKUP = MODERN_VALID_KEYS.to_h { |k| [k, true] }.freeze
     # The options most `gem` lines use, read as given (no normalised copy).
     SIMPLE_OPTIONS = { require: true, group: true, groups: true, platform: true, platforms: true }.freeze
 
@@ -156,8 +160,11 @@ module FastBundle
       @source_list = []
       @source_index = {}
       @global_path_source = nil
-      # name => block; nil for the built-in github/gist/bitbucket (in cold.rb)
+      # name => block; nil for the built-in github/gist/bitbucket/gitlab (in sources.rb)
       @git_sources = { "github" => nil, "gist" => nil, "bitbucket" => nil }
+      @git_sources["gitlab"] = nil if BundlerVersions.gitlab_git_source?
+      @old_keys = BundlerVersions.gem_type_and_gemfile_options?
+      @gemspec_dev_deps = {}.compare_by_identity # Bundler 2.5+'s gemspec_dev_dep (see add_dependency)
       @dependencies = []
       @deps_by_name = {}
       @groups = []
@@ -194,6 +201,7 @@ module FastBundle
 
     def eval_gemfile(gemfile, contents = nil)
       expanded = File.expand_path(gemfile, @gemfile && File.dirname(@gemfile))
+      gemfile = expanded if BundlerVersions.evaluates_gemfiles_by_expanded_path?
       original_gemfile = @gemfile
       @gemfile = expanded
       @gemfiles << expanded
@@ -211,7 +219,9 @@ module FastBundle
       else
         instance_eval(contents, gemfile.to_s, 1)
       end
-    rescue Exception => e # rubocop:disable Lint/RescueException -- Bundler reports even `exit` this way
+    rescue Exception => e # rubocop:disable Lint/RescueException -- Bundler 2.3 reports even `exit` this way
+      raise if unwrapped_error?(e, expanded)
+
       message = "There was an error #{e.is_a?(GemfileEvalError) ? "evaluating" : "parsing"} " \
                 "`#{File.basename(gemfile.to_s)}`: #{e.message}"
       # Ruby prints the causes of an uncaught error: they must not show a
@@ -233,17 +243,12 @@ module FastBundle
       else
         opts = {}
         options.each { |k, v| opts[k] = v if k.is_a?(String) }
-        opts["gemfile"] = @gemfile
+        opts["gemfile"] = @gemfile if @old_keys
         options.each { |k, v| opts[k.is_a?(Symbol) ? k.name : k.to_s] = v unless k.is_a?(String) }
         build_dependency(name, args, opts)
       end
 
-      if (current = @deps_by_name[dep.name])
-        return if resolve_duplicate(current, dep) == :skip
-      else
-        @deps_by_name[dep.name] = dep
-      end
-      @dependencies << dep
+      add_to_dependencies(dep)
     end
 
     def source(source, *args, &blk)
@@ -420,12 +425,13 @@ module FastBundle
       git_sources = @git_sources
       suspicious = opts.key?("branch")
       uses_git_source = false
+      lookup = @old_keys ? VALID_KEY_LOOKUP : MODERN_VALID_KEY_LOOKUP
       opts.each_key do |k|
-        next if VALID_KEY_LOOKUP.key?(k)
+        next if lookup.key?(k)
 
         git_sources.key?(k) ? (uses_git_source = true) : (suspicious = true)
       end
-      validate_keys("gem '#{name}'", opts, VALID_KEYS + git_sources.keys) if suspicious
+      validate_keys("gem '#{name}'", opts, valid_keys + git_sources.keys) if suspicious
 
       group_opt = opts.delete("groups") || opts["group"]
       opts.delete("group")
@@ -456,7 +462,7 @@ module FastBundle
       end
       new_dependency(name, version, opts["type"] || :runtime, groups, platforms, autorequire,
                      opts["source"] || @source, opts["env"] || @env, install_if, opts["force_ruby_platform"],
-                     opts["gemfile"]&.to_s)
+                     opts.fetch("gemfile", @gemfile)&.to_s)
     end
 
     # Bundler::Dependency#initialize, Gem::Dependency's checks included.
@@ -503,6 +509,21 @@ module FastBundle
       conditions.reduce(true) { |memo, val| memo && (val.respond_to?(:call) ? val.call : val) }
     end
 
+    def add_to_dependencies(dep)
+      if (current = @deps_by_name[dep.name])
+        if BundlerVersions.gemspec_dependencies_added_directly?
+          Dsl.cold!
+          dep = resolve_duplicate_modern(current, dep)
+          return if dep == :skip
+        elsif resolve_duplicate(current, dep) == :skip
+          return
+        end
+      else
+        @deps_by_name[dep.name] = dep
+      end
+      @dependencies << dep
+    end
+
     # Bundler 2.3's rule for a second `gem` line with the same name: a
     # gemspec development dependency gives way, identical lines warn (and
     # both are kept), anything else is an error.
@@ -516,12 +537,16 @@ module FastBundle
         Dsl.cold!
         raise_duplicate(current, dep)
       else
-        ui_warn "Your Gemfile lists the gem #{current.name} (#{current.requirement}) more than once.\n" \
-                "You should probably keep only one of them.\n" \
-                "Remove any duplicate entries and specify the gem only once.\n" \
-                "While it's not a problem now, it could cause errors if you change the version of one of them later."
+        warn_duplicate(current)
       end
       nil
+    end
+
+    def warn_duplicate(current)
+      ui_warn "Your Gemfile lists the gem #{current.name} (#{current.requirement}) more than once.\n" \
+              "You should probably keep only one of them.\n" \
+              "Remove any duplicate entries and specify the gem only once.\n" \
+              "While it's not a problem now, it could cause errors if you change the version of one of them later."
     end
 
     def delete_dependency(current)
@@ -656,6 +681,25 @@ module FastBundle
 
     def ui_warn(message)
       @warnings << Definition::CredentialFilter.filter_string(message)
+    end
+
+    # Does Bundler 2.5+ let this error of evaluating `path` through as it is
+    # (see BundlerVersions.wraps_every_gemfile_error?)? Only fastbundle's
+    # own errors and non-errors (exit, interrupts) are let through: other
+    # exceptions are still reported with the Gemfile's file and line.
+    def unwrapped_error?(error, path)
+      return false if BundlerVersions.wraps_every_gemfile_error?
+      return true unless error.is_a?(StandardError) || error.is_a?(ScriptError)
+      return false unless error.is_a?(Error)
+      return false if error.is_a?(GemfileError) || error.is_a?(InvalidOption) || error.is_a?(DeprecatedError) ||
+                      error.is_a?(InvalidArgumentError)
+
+      error.backtrace_locations&.first&.path != path
+    end
+
+    # The options `gem` accepts, and the keys git_source reserves.
+    def valid_keys
+      @old_keys ? VALID_KEYS : MODERN_VALID_KEYS
     end
 
     # Rare paths, defined in dsl/sources.rb.

@@ -11,6 +11,7 @@ require_relative "../errors"
 require_relative "../definition"
 require_relative "../dependency"
 require_relative "../gemfile_cache"
+require_relative "../bundler_versions"
 
 module FastBundle
   class Dsl
@@ -38,6 +39,8 @@ module FastBundle
         raise GemfileNotFound, "#{path} not found" unless File.file?(path)
 
         lockfile = lockfile ? File.expand_path(lockfile.to_s) : default_lockfile(path)
+        # The recorder answers as this Bundler, and its records are keyed on it.
+        BundlerVersions.assume_installed
         contents = begin
           File.open(path, "r:UTF-8", &:read)
         rescue SystemCallError, IOError

@@ -11,16 +11,15 @@ module FastBundle
     module Sources
       GITHUB_PULL_REQUEST_URL = %r{\Ahttps://github\.com/([A-Za-z0-9_\-\.]+/[A-Za-z0-9_\-\.]+)/pull/(\d+)\z}.freeze
 
+      GITLAB_MERGE_REQUEST_URL = %r{\Ahttps://gitlab\.com/([A-Za-z0-9_\-\./]+)/-/merge_requests/(\d+)\z}.freeze
+
       BUILTIN_GIT_SOURCES = {
         "github" => lambda do |repo_name|
           if repo_name =~ GITHUB_PULL_REQUEST_URL
-            # As Bundler 2.3 and the Gemfile(5) manual: the PR head as a branch.
-            {
-              "git" => "https://github.com/#{$1}.git",
-              "branch" => "refs/pull/#{$2}/head",
-              "ref" => nil,
-              "tag" => nil,
-            }
+            head = "refs/pull/#{$2}/head"
+            as_ref = BundlerVersions.github_pull_request_as_ref?
+            { "git" => "https://github.com/#{$1}.git", "branch" => as_ref ? nil : head, "ref" => as_ref ? head : nil,
+              "tag" => nil }
           else
             repo_name = "#{repo_name}/#{repo_name}" unless repo_name.include?("/")
             "https://github.com/#{repo_name}.git"
@@ -32,14 +31,24 @@ module FastBundle
           repo_name ||= user_name
           "https://#{user_name}@bitbucket.org/#{user_name}/#{repo_name}.git"
         end,
+        # Only registered when BundlerVersions.gitlab_git_source?.
+        "gitlab" => lambda do |repo_name|
+          if repo_name =~ GITLAB_MERGE_REQUEST_URL
+            { "git" => "https://gitlab.com/#{$1}.git", "branch" => nil, "ref" => "refs/merge-requests/#{$2}/head",
+              "tag" => nil }
+          else
+            repo_name = "#{repo_name}/#{repo_name}" unless repo_name.include?("/")
+            "https://gitlab.com/#{repo_name}.git"
+          end
+        end,
       }.freeze
 
       def git_source(name, &block)
         raise InvalidOption, "You need to pass a block to #git_source" unless block_given?
 
-        if VALID_KEYS.include?(name.to_s)
+        if valid_keys.include?(name.to_s)
           raise InvalidOption, "You cannot use #{name} as a git source. It " \
-                               "is a reserved key. Reserved keys are: #{VALID_KEYS.join(", ")}"
+                               "is a reserved key. Reserved keys are: #{valid_keys.join(", ")}"
         end
 
         @git_sources[name.to_s] = block
@@ -66,7 +75,10 @@ module FastBundle
       end
 
       def github(repo, options = {})
-        raise ArgumentError, "GitHub sources require a block" unless block_given?
+        unless block_given?
+          raise(BundlerVersions.github_block_error_is_invalid_argument? ? InvalidArgumentError : ArgumentError,
+                "GitHub sources require a block")
+        end
 
         github_uri = git_source_block("github").call(repo)
         git_options = normalize_hash(options).merge("uri" => github_uri)
@@ -190,8 +202,9 @@ module FastBundle
         uri = options["uri"] || ""
         ref = options["ref"] || options["branch"] || options["tag"]
         safe_uri = uri.is_a?(String) ? Definition::CredentialFilter.filter(uri) : uri.to_s
+        version = options["version"].to_s.strip.gsub("-", ".pre.") if BundlerVersions.git_source_version_in_identity?
         identity = [:git, safe_uri, Definition::CredentialFilter.digest(uri), ref, options["branch"],
-                    File.basename(uri.to_s, ".git"), options["version"].to_s.strip.gsub("-", ".pre."),
+                    File.basename(uri.to_s, ".git"), version,
                     glob || Definition::Source::DEFAULT_GLOB, options["submodules"]]
         data = {
           "uri" => safe_uri,
