@@ -11,6 +11,7 @@ use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
 
 use fastbundle_core::gem_dirs::{scan, DefaultSpecs, ScanRequest};
+use fastbundle_core::platform::Rules;
 
 fn json_str(out: &mut String, s: &str) {
     out.push('"');
@@ -56,6 +57,7 @@ fn main() -> ExitCode {
         default_specs: default,
         platform: &platform,
         extension_api_version: &ext_api,
+        rules: Rules::RubyGems33,
         only_names: None,
     });
 
