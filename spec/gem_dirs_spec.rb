@@ -18,7 +18,8 @@ RSpec.describe "gem dir scanning parity with RubyGems" do
     out = {
       "path" => Gem.path, "default_specifications_dir" => Gem.default_specifications_dir,
       "default_dir" => Gem.default_dir, "platform" => Gem::Platform.local.to_s,
-      "ext_api" => Gem.extension_api_version.to_s, "default_ext_dir" => Gem.default_ext_dir_for(Gem.default_dir)
+      "ext_api" => Gem.extension_api_version.to_s, "default_ext_dir" => Gem.default_ext_dir_for(Gem.default_dir),
+      "rubygems" => Gem::VERSION
     }
     begin
       out["stubs"] = Gem::Specification.stubs.map do |s|
@@ -46,7 +47,7 @@ RSpec.describe "gem dir scanning parity with RubyGems" do
 
   def rust_view(view, dirs = view["path"])
     cmd = ["cargo", "run", "--release", "--example", "gem_dirs_dump", "-q", "--",
-           "--platform", view["platform"], "--ext-api", view["ext_api"],
+           "--platform", view["platform"], "--ext-api", view["ext_api"], "--rubygems", view["rubygems"],
            "--default-specs", view["default_specifications_dir"], "--default-base", view["default_dir"], "--", *dirs]
     out, err, status = Open3.capture3(*cmd, chdir: ROOT_DIR)
     raise "gem_dirs_dump failed: #{err}" unless status.success?
