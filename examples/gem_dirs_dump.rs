@@ -2,7 +2,7 @@
 //! spec/gem_dirs_spec.rb to compare with RubyGems' own answers.
 //!
 //! cargo run --release --example gem_dirs_dump -q -- \
-//!     --platform x86_64-linux --ext-api 3.1.0 \
+//!     --platform x86_64-linux --ext-api 3.1.0 [--rubygems 3.3.15] \
 //!     [--default-specs DIR --default-base DIR] [--] GEM_DIR...
 //!
 //! One line per spec (`{"spec": …}`), then one per problem (`{"error": …}`).
@@ -11,6 +11,7 @@ use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
 
 use fastbundle_core::gem_dirs::{scan, DefaultSpecs, ScanRequest};
+use fastbundle_core::platform::Rules;
 
 fn json_str(out: &mut String, s: &str) {
     out.push('"');
@@ -32,10 +33,12 @@ fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
     let (mut platform, mut ext_api, mut default_specs, mut default_base) = (None, None, None, None);
     let mut dirs: Vec<String> = Vec::new();
+    let mut rules = Rules::default();
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--platform" => platform = args.next(),
             "--ext-api" => ext_api = args.next(),
+            "--rubygems" => rules = Rules::for_rubygems(&args.next().unwrap_or_default()),
             "--default-specs" => default_specs = args.next(),
             "--default-base" => default_base = args.next(),
             "--" => dirs.extend(args.by_ref()),
@@ -56,6 +59,7 @@ fn main() -> ExitCode {
         default_specs: default,
         platform: &platform,
         extension_api_version: &ext_api,
+        rules,
         only_names: None,
     });
 

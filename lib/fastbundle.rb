@@ -129,6 +129,8 @@ module FastBundle
         "platform" => Gem::Platform.local.to_s,
         "ruby_scope" => "#{RUBY_ENGINE}/#{RbConfig::CONFIG["ruby_version"]}",
         "extension_api_version" => Gem.extension_api_version,
+        # Gem::Platform's rules differ by RubyGems version (src/platform.rs Rules).
+        "rubygems_version" => Gem::VERSION,
         # The running fastbundle stands in for a bundled one (running_spec.rb).
         "provided" => ["fastbundle"],
         # What else the plan cache is keyed on (src/plan_cache.rs): the Ruby

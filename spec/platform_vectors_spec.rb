@@ -7,12 +7,15 @@ require "open3"
 require "rbconfig"
 require "tmpdir"
 
-# tests/platform.rs checks src/platform.rs against tests/data/platform_vectors.json.
-# This spec proves that file is what the installed RubyGems and Bundler
-# answer: it regenerates the vectors (spec/scripts/platform_vectors.rb, which
-# calls their real code in a subprocess) and requires the very same bytes.
-RSpec.describe "tests/data/platform_vectors.json" do
-  PLATFORM_VECTORS_JSON = File.join(ROOT_DIR, "tests/data/platform_vectors.json")
+# tests/platform.rs checks src/platform.rs against tests/data/platform_vectors.json
+# (RubyGems 3.3 / Bundler 2.3) and platform_vectors_rubygems36.json (3.6 / 2.6).
+# This spec proves the file of this environment's RubyGems is what the
+# installed RubyGems and Bundler answer: it regenerates the vectors
+# (spec/scripts/platform_vectors.rb, which calls their real code in a
+# subprocess) and requires the very same bytes.
+PLATFORM_VECTORS_FILE = Gem::Version.new(Gem::VERSION) >= Gem::Version.new("3.5") ? "platform_vectors_rubygems36.json" : "platform_vectors.json"
+RSpec.describe "tests/data/#{PLATFORM_VECTORS_FILE}" do
+  PLATFORM_VECTORS_JSON = File.join(ROOT_DIR, "tests/data", PLATFORM_VECTORS_FILE)
   PLATFORM_VECTORS_SCRIPT = File.join(ROOT_DIR, "spec/scripts/platform_vectors.rb")
 
   before(:all) do
@@ -27,7 +30,8 @@ RSpec.describe "tests/data/platform_vectors.json" do
   after(:all) { FileUtils.rm_rf(File.dirname(@out)) }
 
   it "was recorded with the RubyGems and Bundler installed here" do
-    expect(@committed.values_at("ruby", "rubygems", "bundler")).to eq([RUBY_VERSION, Gem::VERSION, "2.3.15"])
+    # The script's Bundler is the newest installed, which `require "bundler"` loads.
+    expect(@committed.values_at("ruby", "rubygems", "bundler")).to eq([RUBY_VERSION, Gem::VERSION, @fresh["bundler"]])
   end
 
   it "is exactly what they answer today" do
@@ -38,9 +42,13 @@ RSpec.describe "tests/data/platform_vectors.json" do
 
   it "covers a broad matrix" do
     expect(@committed["platforms"].size).to be >= 80
-    expect(@committed["variants"].size).to be >= 300
     expect(@committed["lockfile"].size).to be >= 300
-    expect(@committed["materialize"].size).to be >= 100
+    # Bundler 2.6's variant choice and materialization are not ported yet,
+    # so not recorded for it (spec/scripts/platform_vectors.rb).
+    if Gem::Version.new(@committed["rubygems"]) < Gem::Version.new("3.5")
+      expect(@committed["variants"].size).to be >= 300
+      expect(@committed["materialize"].size).to be >= 100
+    end
     # Every platform named in the real lockfiles is among the parsed ones.
     inputs = @committed["platforms"].map { |p| p["input"] }
     expect(inputs).to include("x86_64-linux-gnu", "x64-mingw-ucrt", "universal-java-18", "arm64-darwin-22")

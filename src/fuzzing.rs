@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 
 use crate::gem_dirs::{self, ScanRequest};
 use crate::lockfile::Lockfile;
-use crate::platform::{self, Platform};
+use crate::platform::{self, Platform, Rules};
 use crate::redact::{self, redact};
 use crate::settings::{self, Settings, SettingsEnv};
 use crate::source;
@@ -90,6 +90,7 @@ pub fn stub_header(data: &[u8]) {
         default_specs: None,
         platform: "x86_64-linux",
         extension_api_version: "3.1.0",
+        rules: Rules::RubyGems33,
         only_names: None,
     });
     for spec in &index.specs {
@@ -119,7 +120,9 @@ pub fn settings_file(data: &[u8]) {
         // What `{:?}` shows of a credential setting does not depend on its
         // value at all.
         if redact::is_credential_setting(k) {
-            let with = |value: &str| format!("{:?}", SettingsEnv { bundle_vars: vec![(k.clone(), value.to_string())], user_home: None });
+            let with = |value: &str| {
+                format!("{:?}", SettingsEnv { bundle_vars: vec![(k.clone(), value.to_string())], user_home: None })
+            };
             assert_eq!(with(v), with(""), "{k} = {v:?}");
         }
     }
@@ -140,17 +143,19 @@ pub fn version(data: &[u8]) {
 /// Platform strings, as in lockfiles and stub headers.
 pub fn platform(data: &[u8]) {
     let t = text(data);
-    let local = Platform::parse("x86_64-linux");
     let names: Vec<&str> = t.split('\n').take(8).collect();
-    for n in &names {
-        let p = Platform::parse(n);
-        let _ = (p.to_string(), p.matches(&local), platform::match_spec(&p, &local), platform::generic(&p));
-        let _ = Platform::parse_with_local(n, &local);
+    for rules in [Rules::RubyGems33, Rules::RubyGems36] {
+        let local = Platform::parse("x86_64-linux-gnu", rules);
+        for n in &names {
+            let p = Platform::parse(n, rules);
+            let _ = (p.to_string(), p.matches(&local, rules), platform::match_spec(&p, &local, rules));
+            let _ = (platform::generic(&p, rules), Platform::parse_with_local(n, &local, rules));
+        }
+        let cands: Vec<(&str, &str)> = names.iter().map(|n| ("1.0", *n)).collect();
+        let _ = platform::select_best_variant(&cands, &local, false, rules);
+        let _ = platform::lockfile_supports(&names, &local, false, rules);
+        let _ = platform::unsupported_platform_message(&names, &local, false, rules);
     }
-    let cands: Vec<(&str, &str)> = names.iter().map(|n| ("1.0", *n)).collect();
-    let _ = platform::select_best_variant(&cands, &local, false);
-    let _ = platform::lockfile_supports(&names, &local, false);
-    let _ = platform::unsupported_platform_message(&names, &local, false);
 }
 
 /// URLs and paths: redaction is idempotent and leaves no hidden userinfo;

@@ -35,7 +35,7 @@ use std::io::{self, Read};
 
 use crate::input_file;
 use crate::parallel;
-use crate::platform::Platform;
+use crate::platform::{Platform, Rules};
 use crate::version;
 
 /// What to scan.
@@ -50,6 +50,8 @@ pub struct ScanRequest<'a> {
     pub platform: &'a str,
     /// `Gem.extension_api_version`, e.g. `3.1.0`.
     pub extension_api_version: &'a str,
+    /// How this RubyGems reads a spec's platform (`x86_64-linux-gnu`).
+    pub rules: Rules,
     /// Only spec files that can hold a gem of these names
     /// (`<name>-<version>[-<platform>].gemspec`) are read; `None`: all.
     /// A setup needs only the locked gems, and a machine may hold thousands.
@@ -278,9 +280,11 @@ impl Scanner<'_, '_> {
             files.push((file_name, expand(&file_join(spec_dir, file_name)), *entry_type));
         }
         // The reads are independent; the index is then built in file order.
-        let stubs = parallel::map_init(&files, || Vec::with_capacity(HEAD_CHUNK), |buf, (_, path, entry_type)| {
-            read_stub(buf, path, *entry_type)
-        });
+        let stubs = parallel::map_init(
+            &files,
+            || Vec::with_capacity(HEAD_CHUNK),
+            |buf, (_, path, entry_type)| read_stub(buf, path, *entry_type),
+        );
         for ((file_name, spec_file, _), stub) in files.into_iter().zip(stubs) {
             let stem = &file_name[..file_name.len() - ".gemspec".len()];
             match stub {
@@ -338,7 +342,7 @@ impl Scanner<'_, '_> {
             Some(_) => "0".to_owned(),
             None => String::new(), // Gem::Version.new(nil)
         };
-        let platform = Platform::parse(&stub.platform).to_string();
+        let platform = Platform::parse(&stub.platform, self.req.rules).to_string();
         let full_name = if platform == "ruby" {
             format!("{}-{version}", stub.name)
         } else {

@@ -9,7 +9,7 @@ use crate::lockfile::{LockedSpec, Lockfile, Source as LockfileSource, SourceKind
 use crate::paths::expand_path;
 use crate::plan::{git_checkout_name, PlannedSpec};
 use crate::plan_error::PlanError;
-use crate::platform::{self, Platform};
+use crate::platform::{self, Platform, Rules};
 use crate::request::Request;
 
 /// Per path gem (full name): its locked dependencies (name, requirements).
@@ -43,10 +43,12 @@ pub fn materialize(
         let ls = &lock.specs[i];
         let source = &lock.sources[ls.source as usize];
         match source.kind {
-            SourceKind::Gem | SourceKind::Plugin => match installed_variant(lock, ls, index, local, by_full_name) {
-                Some(s) => specs.push(installed_spec(s, source.kind)?),
-                None => not_installed.push(lock.full_name(ls)),
-            },
+            SourceKind::Gem | SourceKind::Plugin => {
+                match installed_variant(lock, ls, index, local, by_full_name, req.platform_rules()) {
+                    Some(s) => specs.push(installed_spec(s, source.kind)?),
+                    None => not_installed.push(lock.full_name(ls)),
+                }
+            }
             SourceKind::Git | SourceKind::Path => {
                 let spec = source_spec(req, lock, ls, source, bundle_path)?;
                 if source.kind == SourceKind::Path {
@@ -76,16 +78,17 @@ fn installed_variant<'a>(
     index: &'a GemIndex,
     local: &Platform,
     by_full_name: bool,
+    rules: Rules,
 ) -> Option<&'a InstalledSpec> {
     let (name, version) = (lock.str(ls.name), lock.str(ls.version));
-    let locked_platform = Platform::parse(lock.platform_str(ls.platform)).to_string();
+    let locked_platform = Platform::parse(lock.platform_str(ls.platform), rules).to_string();
     if by_full_name {
         let full = crate::lockfile::full_name(name, version, Some(&locked_platform));
         return index.find(&full).filter(|s| s.extensions_built || s.default_gem);
     }
     let installed: Vec<&InstalledSpec> = index.named(name).filter(|s| s.extensions_built || s.default_gem).collect();
     let pairs: Vec<(&str, &str)> = installed.iter().map(|s| (s.version.as_str(), s.platform.as_str())).collect();
-    platform::select_installed_variant(&pairs, version, &locked_platform, local).map(|k| installed[k])
+    platform::select_installed_variant(&pairs, version, &locked_platform, local, rules).map(|k| installed[k])
 }
 
 /// A spec whose gem dir is missing still counts, as for RubyGems and

@@ -153,7 +153,8 @@ pub fn plan_with(req: &Request, prefetched: Option<Prefetched>) -> Result<Plan, 
 
 fn plan_locked(req: &Request, lock: &Lockfile, prefetched: Option<Prefetched>) -> Result<Plan, PlanError> {
     let settings = Settings::load(Path::new(&req.root), &req.settings_env);
-    let local = Platform::parse(&req.platform);
+    let rules = req.platform_rules();
+    let local = Platform::parse(&req.platform, rules);
     let force_ruby = settings.bool("force_ruby_platform");
     check_lockfile(req, lock, &local, force_ruby)?;
 
@@ -166,7 +167,7 @@ fn plan_locked(req: &Request, lock: &Lockfile, prefetched: Option<Prefetched>) -
     let (index, bundler) = installed_specs(req, lock, &chosen, &dirs, prefetched);
     check_readable(&index)?;
     let platforms: Vec<&str> = lock.platforms.iter().map(|&p| lock.str(p)).collect();
-    let by_full_name = platform::materializes_by_full_name(&platforms, &local, force_ruby);
+    let by_full_name = platform::materializes_by_full_name(&platforms, &local, force_ruby, rules);
     let Materialized { mut specs, path_dependencies } =
         materialize::materialize(req, lock, &chosen, &index, &dirs.bundle_path, &local, by_full_name)?;
     spec_set::sort_specs(&mut specs, lock, &chosen)
@@ -195,8 +196,9 @@ fn plan_locked(req: &Request, lock: &Lockfile, prefetched: Option<Prefetched>) -
 /// Gemfile must still match the lockfile: fastbundle never re-resolves).
 fn check_lockfile(req: &Request, lock: &Lockfile, local: &Platform, force_ruby: bool) -> Result<(), PlanError> {
     let platforms: Vec<&str> = lock.platforms.iter().map(|&p| lock.str(p)).collect();
-    if !platform::lockfile_supports(&platforms, local, force_ruby) {
-        let mut message = platform::unsupported_platform_message(&platforms, local, force_ruby);
+    let rules = req.platform_rules();
+    if !platform::lockfile_supports(&platforms, local, force_ruby, rules) {
+        let mut message = platform::unsupported_platform_message(&platforms, local, force_ruby, rules);
         if platforms.is_empty() {
             // Most often a lockfile read while `bundle install` rewrites it.
             message.push_str(&format!(
@@ -239,7 +241,10 @@ fn check_readable(index: &GemIndex) -> Result<(), PlanError> {
     let Some(e) = index.errors.iter().find(|e| {
         matches!(
             e.kind,
-            ScanErrorKind::UnreadableSpec(_) | ScanErrorKind::InvalidUtf8 | ScanErrorKind::BrokenStub | ScanErrorKind::Refused(_)
+            ScanErrorKind::UnreadableSpec(_)
+                | ScanErrorKind::InvalidUtf8
+                | ScanErrorKind::BrokenStub
+                | ScanErrorKind::Refused(_)
         )
     }) else {
         return Ok(());
@@ -284,6 +289,7 @@ fn scan_installed(req: &Request, gem_dirs: &[String], names: &HashSet<&str>) -> 
             .map(|d| DefaultSpecs { specifications_dir: d, base_dir: &req.default_dir }),
         platform: &req.platform,
         extension_api_version: &req.extension_api_version,
+        rules: req.platform_rules(),
         only_names: Some(names),
     })
 }
@@ -336,8 +342,12 @@ pub fn prefetch(env: Request) -> Option<Prefetched> {
     names.extend(EXTRA_NAMES);
     let index = scan_installed(&env, &gem_dirs, &names);
     let bundler = newest_bundler(&env, &index, use_system_gems);
-    let paths: Vec<&str> =
-        index.specs.iter().filter(|s| !s.default_gem).flat_map(|s| s.require_paths.iter().map(String::as_str)).collect();
+    let paths: Vec<&str> = index
+        .specs
+        .iter()
+        .filter(|s| !s.default_gem)
+        .flat_map(|s| s.require_paths.iter().map(String::as_str))
+        .collect();
     let man_dirs = crate::manpath::man_dir_of_each(&paths);
     Some(Prefetched { env, gem_dirs, index, bundler, man_dirs, lockfile: bytes })
 }
@@ -377,6 +387,7 @@ fn newest_bundler(req: &Request, bundle_index: &GemIndex, use_system_gems: bool)
             default_specs: None,
             platform: &req.platform,
             extension_api_version: &req.extension_api_version,
+            rules: req.platform_rules(),
             only_names: Some(&names),
         });
         own.named("bundler").chain(bundle_index.named("bundler").filter(|s| s.default_gem)).collect()

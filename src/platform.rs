@@ -1,15 +1,50 @@
-//! `Gem::Platform` as RubyGems 3.3.15 parses and matches it, and the platform
-//! decisions Bundler 2.3.15 makes at runtime: which locked variant of a gem
-//! is used here, and whether the lockfile's PLATFORMS cover this machine.
+//! `Gem::Platform` as RubyGems parses and matches it, and the platform
+//! decisions Bundler makes at runtime: which locked variant of a gem is used
+//! here, and whether the lockfile's PLATFORMS cover this machine.
 //!
-//! Everything follows the Ruby source line by line, including its quirks
+//! Two generations are followed line by line, quirks included, and told
+//! apart by [`Rules`] only: RubyGems 3.3.15 with Bundler 2.3.15
 //! (`x86_64-linux-gnu` is `x86_64-linux`; a `*-linux-musl` gem matches an
-//! `x86_64-linux` machine because a missing version matches any version).
-//! `tests/platform.rs` checks every function against vectors recorded from
-//! the real RubyGems/Bundler by `spec/scripts/platform_vectors.rb`.
+//! `x86_64-linux` machine because a missing version matches any version)
+//! and RubyGems 3.6.7 with Bundler 2.6.7 (`-gnu`/`-musl` are kept as the
+//! version, and a linux gem without one is a glibc gem). `tests/platform.rs`
+//! checks every function against vectors recorded from the real
+//! RubyGems/Bundler of each by `spec/scripts/platform_vectors.rb`.
 
 use std::cmp::Ordering;
 use std::fmt;
+
+/// Which RubyGems' `Gem::Platform` (and the Bundler that comes with it) to
+/// answer as: the one place where their versions are told apart. The
+/// request carries the process's `Gem::VERSION` ([`Rules::for_rubygems`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Rules {
+    /// RubyGems 3.3.15 / Bundler 2.3.15 (Debian 12): also any RubyGems
+    /// before 3.5, and what a request without a version gets.
+    #[default]
+    RubyGems33,
+    /// RubyGems 3.6.7 / Bundler 2.6.7 (Debian 13): RubyGems 3.5 and later.
+    /// (The libc-aware `Gem::Platform` landed during 3.3/3.4, which are not
+    /// tested; 3.5 is the line, as Bundler 2.5 is in `BundlerVersions`.)
+    RubyGems36,
+}
+
+impl Rules {
+    /// The rules of the RubyGems whose `Gem::VERSION` is `version`.
+    pub fn for_rubygems(version: &str) -> Rules {
+        let mut parts = version.trim().split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+        let (major, minor) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+        if (major, minor) >= (3, 5) {
+            Rules::RubyGems36
+        } else {
+            Rules::RubyGems33
+        }
+    }
+
+    fn modern(self) -> bool {
+        self == Rules::RubyGems36
+    }
+}
 
 /// A platform as `Gem::Platform.new(string)` returns it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -33,18 +68,18 @@ impl Platform {
     /// `Gem::Platform.new(s)`. `"current"` (Gem::Platform::CURRENT) stands for
     /// `Gem::Platform.local`, which only the caller knows: use
     /// [`Platform::parse_with_local`] where it can occur.
-    pub fn parse(s: &str) -> Platform {
+    pub fn parse(s: &str, rules: Rules) -> Platform {
         match s {
             "ruby" | "" => Platform::Ruby,
-            _ => Platform::Gem(GemPlatform::parse(s)),
+            _ => Platform::Gem(GemPlatform::parse(s, rules)),
         }
     }
 
-    pub fn parse_with_local(s: &str, local: &Platform) -> Platform {
+    pub fn parse_with_local(s: &str, local: &Platform, rules: Rules) -> Platform {
         if s == "current" {
             local.clone()
         } else {
-            Platform::parse(s)
+            Platform::parse(s, rules)
         }
     }
 
@@ -60,11 +95,11 @@ impl Platform {
     }
 
     /// `self === other` (Gem::Platform#===, or String#=== when self is ruby).
-    pub fn matches(&self, other: &Platform) -> bool {
+    pub fn matches(&self, other: &Platform, rules: Rules) -> bool {
         match (self, other) {
             (Platform::Ruby, other) => other.is_ruby(),
             (Platform::Gem(_), Platform::Ruby) => false,
-            (Platform::Gem(a), Platform::Gem(b)) => a.matches(b),
+            (Platform::Gem(a), Platform::Gem(b)) => a.matches(b, rules),
         }
     }
 }
@@ -97,16 +132,25 @@ impl GemPlatform {
     }
 
     /// `Gem::Platform#initialize(String)`.
-    pub fn parse(s: &str) -> GemPlatform {
+    pub fn parse(s: &str, rules: Rules) -> GemPlatform {
         // `split("-")` drops trailing empty fields.
         let mut arch: Vec<&str> = s.split('-').collect();
         while arch.last() == Some(&"") {
             arch.pop();
         }
-        // Reassemble `x86-linux-gnu`: a digit-free last field joins the one
-        // before it. Kept as one owned string only in that case.
+        // Reassemble `x86-linux-gnu`: a last field that is not a version
+        // joins the one before it (3.3: one without a digit; 3.6: one with no
+        // line ending in a digit, `/\d+(\.\d+)?$/`). Kept as one owned string
+        // only in that case.
+        let last_is_version = |l: &str| {
+            if rules.modern() {
+                any_line(l, |line| line.bytes().last().is_some_and(|b| b.is_ascii_digit()))
+            } else {
+                l.bytes().any(|b| b.is_ascii_digit())
+            }
+        };
         let joined;
-        if arch.len() > 2 && !arch[arch.len() - 1].bytes().any(|b| b.is_ascii_digit()) {
+        if arch.len() > 2 && !last_is_version(arch[arch.len() - 1]) {
             let n = arch.len();
             joined = format!("{}-{}", arch[n - 2], arch[n - 1]);
             arch.truncate(n - 2);
@@ -141,7 +185,7 @@ impl GemPlatform {
             ("macruby", None)
         } else if let Some(v) = word_then_digits(os, "freebsd") {
             ("freebsd", v)
-        } else if let Some(v) = word_then_digits(os, "hpux") {
+        } else if let Some(v) = word_then_digits(os, "hpux").filter(|_| !rules.modern()) {
             ("hpux", v)
         } else if any_line(os, |l| l == "java" || l == "jruby") {
             ("java", None)
@@ -154,11 +198,12 @@ impl GemPlatform {
         } else if let Some(v) = line_prefix_then(os, "dotnet", is_digit_or_dot) {
             ("dotnet", Some(v))
         } else if let Some(at) = os.find("linux") {
-            // /linux-?((?!gnu)\w+)?/
+            // 3.3: /linux-?((?!gnu)\w+)?/, 3.6: /linux-?(\w+)?/ (gnu is a version).
             let after = &os[at + 5..];
             let after = after.strip_prefix('-').unwrap_or(after);
             let word = &after[..prefix_len(after, is_word)];
-            ("linux", if word.is_empty() || after.starts_with("gnu") { None } else { Some(word) })
+            let gnu_dropped = !rules.modern() && after.starts_with("gnu");
+            ("linux", if word.is_empty() || gnu_dropped { None } else { Some(word) })
         } else if os.contains("mingw32") {
             ("mingw32", None)
         } else if let Some(at) = os.find("mingw") {
@@ -177,10 +222,12 @@ impl GemPlatform {
             ("netbsdelf", None)
         } else if let Some(v) = word_then_dotted(os, "openbsd") {
             ("openbsd", v)
-        } else if let Some(v) = word_then_dotted(os, "bitrig") {
+        } else if let Some(v) = word_then_dotted(os, "bitrig").filter(|_| !rules.modern()) {
             ("bitrig", v)
         } else if let Some(v) = word_then_dotted(os, "solaris") {
             ("solaris", v)
+        } else if rules.modern() && os.contains("wasi") {
+            ("wasi", None)
         } else if let Some((name, version)) = test_platform(os) {
             (name, version)
         } else {
@@ -190,16 +237,63 @@ impl GemPlatform {
     }
 
     /// Gem::Platform#===: same cpu (or either nil/`universal`, or self `arm`
-    /// and other `arm*`), same os, same version (or either nil).
-    pub fn matches(&self, other: &GemPlatform) -> bool {
+    /// and other `arm*`; 3.6: `armv*`), same os, same version (or either
+    /// nil). 3.6 (self the gem's platform, other the machine's): universal
+    /// mingw matches any mingw, and a linux version is the libc: none and
+    /// `gnu` are one, a versionless gem also runs on `musl*`.
+    pub fn matches(&self, other: &GemPlatform, rules: Rules) -> bool {
         let loose = |c: &Option<String>| matches!(c.as_deref(), None | Some("universal"));
+        if rules.modern()
+            && (loose_universal(self) || loose_universal(other))
+            && self.os.starts_with("mingw")
+            && other.os.starts_with("mingw")
+        {
+            return true;
+        }
+        let arm_family = if rules.modern() { "armv" } else { "arm" };
         let cpu = loose(&self.cpu)
             || loose(&other.cpu)
             || self.cpu == other.cpu
-            || (self.cpu.as_deref() == Some("arm") && other.cpu.as_deref().is_some_and(|c| c.starts_with("arm")));
-        cpu && self.os == other.os
-            && (self.version.is_none() || other.version.is_none() || self.version == other.version)
+            || (self.cpu.as_deref() == Some("arm") && other.cpu.as_deref().is_some_and(|c| c.starts_with(arm_family)));
+        cpu && self.os == other.os && self.version_matches(other, rules)
     }
+
+    fn version_matches(&self, other: &GemPlatform, rules: Rules) -> bool {
+        let (mine, theirs) = (self.version.as_deref(), other.version.as_deref());
+        if !rules.modern() {
+            return mine.is_none() || theirs.is_none() || mine == theirs;
+        }
+        if self.os != "linux" {
+            return mine.is_none() || theirs.is_none() || mine == theirs;
+        }
+        let v = mine.unwrap_or("");
+        let musl = [format!("musl{v}"), format!("musleabi{v}"), format!("musleabihf{v}")];
+        normalized_linux_version(mine) == normalized_linux_version(theirs)
+            || theirs.is_some_and(|t| musl.iter().any(|m| m == t))
+            || mine == theirs
+    }
+}
+
+fn loose_universal(p: &GemPlatform) -> bool {
+    p.cpu.as_deref() == Some("universal")
+}
+
+/// RubyGems 3.6's `normalized_linux_version`: the version without a leading
+/// `gnu` and a trailing `eabi`/`eabihf` (`\Z`: also before a final newline),
+/// nil when nothing is left.
+fn normalized_linux_version(version: Option<&str>) -> Option<String> {
+    let v = version?;
+    let v = v.strip_prefix("gnu").unwrap_or(v);
+    let (body, newline) = match v.strip_suffix('\n') {
+        Some(b) => (b, "\n"),
+        None => (v, ""),
+    };
+    let body = body.strip_suffix("eabihf").or_else(|| body.strip_suffix("eabi"));
+    let out = match body {
+        Some(b) => format!("{b}{newline}"),
+        None => v.to_owned(),
+    };
+    non_empty(&out).map(str::to_owned)
 }
 
 // ---- the few regular-expression shapes Gem::Platform uses, by hand --------
@@ -306,19 +400,29 @@ fn test_platform(s: &str) -> Option<(&str, Option<&str>)> {
 
 /// `Gem::Platform.match_spec?` / `match_gem?` with `Gem.platforms ==
 /// [RUBY, local]`: may a gem of this platform be used here at all? Passing
-/// `local = Ruby` stands for `Gem.platforms == [RUBY]`.
-pub fn match_spec(spec: &Platform, local: &Platform) -> bool {
+/// `local = Ruby` stands for `Gem.platforms == [RUBY]`. (3.3 asks
+/// `local =~ spec`, 3.6 `spec =~ local`: `===` is not symmetric there.)
+pub fn match_spec(spec: &Platform, local: &Platform, rules: Rules) -> bool {
     match (spec, local) {
         (Platform::Ruby, _) => true,
-        (Platform::Gem(s), Platform::Gem(l)) => l == s || l.matches(s),
+        (Platform::Gem(s), Platform::Gem(l)) if rules.modern() => l == s || s.matches(l, rules),
+        (Platform::Gem(s), Platform::Gem(l)) => l == s || l.matches(s, rules),
         (Platform::Gem(_), Platform::Ruby) => false,
     }
 }
 
 /// `Bundler::GemHelpers.generic`: the Windows and Java families map to one
 /// representative, everything else to `ruby`.
-pub fn generic(p: &Platform) -> Platform {
+pub fn generic(p: &Platform, rules: Rules) -> Platform {
     let Platform::Gem(g) = p else { return Platform::Ruby };
+    if rules.modern() {
+        // Bundler 2.6: the first of [JAVA, *WINDOWS] that `p ===`.
+        return ["java", "mswin32", "mswin64", "universal-mingw"]
+            .into_iter()
+            .map(|s| GemPlatform::parse(s, rules))
+            .find(|m| g.matches(m, rules))
+            .map_or(Platform::Ruby, Platform::Gem);
+    }
     // (os, cpu the entry requires if any, cpu of the generic platform): the
     // generic platform has the same os and no version.
     const GENERICS: [(&str, Option<&str>, Option<&str>); 7] = [
@@ -338,12 +442,13 @@ pub fn generic(p: &Platform) -> Platform {
     Platform::Ruby
 }
 
-/// `Bundler::MatchPlatform.platforms_match?(gemspec_platform, local_platform)`.
-pub fn platforms_match(spec: &Platform, local: &Platform) -> bool {
+/// `Bundler::MatchPlatform.platforms_match?(gemspec_platform, local_platform)`
+/// (2.6 no longer tries the spec's generic platform).
+pub fn platforms_match(spec: &Platform, local: &Platform, rules: Rules) -> bool {
     if spec.is_ruby() || spec == local {
         return true;
     }
-    generic(spec).matches(local) || spec.matches(local)
+    (!rules.modern() && generic(spec, rules).matches(local, rules)) || spec.matches(local, rules)
 }
 
 /// `Bundler::GemHelpers::PlatformMatch.specificity_score`: lower is closer.
@@ -392,10 +497,11 @@ pub fn bundler_local_platform(local: &Platform, force_ruby: bool) -> Platform {
 pub fn select_best_platform_match(
     specs: &[(usize, &Platform)],
     platform: &Platform,
+    rules: Rules,
     same_deps: impl Fn(usize, usize) -> bool,
 ) -> Vec<usize> {
     let matching: Vec<(usize, &Platform)> =
-        specs.iter().copied().filter(|(_, p)| platforms_match(p, platform)).collect();
+        specs.iter().copied().filter(|(_, p)| platforms_match(p, platform, rules)).collect();
     let exact: Vec<usize> = matching.iter().filter(|(_, p)| *p == platform).map(|&(i, _)| i).collect();
     if !exact.is_empty() {
         return exact;
@@ -425,19 +531,25 @@ pub fn select_best_variants(
     candidates: &[(&str, &str)],
     local: &Platform,
     force_ruby: bool,
+    rules: Rules,
     same_deps: impl Fn(usize, usize) -> bool,
 ) -> Vec<usize> {
-    let parsed: Vec<Platform> = candidates.iter().map(|(_, p)| Platform::parse(p)).collect();
+    let parsed: Vec<Platform> = candidates.iter().map(|(_, p)| Platform::parse(p, rules)).collect();
     let order = lookup_order(candidates, &parsed);
     let usable: Vec<(usize, &Platform)> =
-        order.into_iter().filter(|&i| match_spec(&parsed[i], local)).map(|i| (i, &parsed[i])).collect();
-    select_best_platform_match(&usable, &bundler_local_platform(local, force_ruby), same_deps)
+        order.into_iter().filter(|&i| match_spec(&parsed[i], local, rules)).map(|i| (i, &parsed[i])).collect();
+    select_best_platform_match(&usable, &bundler_local_platform(local, force_ruby), rules, same_deps)
 }
 
 /// [`select_best_variants`] when the variants lock the same dependencies
 /// (the common case): the first chosen variant.
-pub fn select_best_variant(candidates: &[(&str, &str)], local: &Platform, force_ruby: bool) -> Option<usize> {
-    select_best_variants(candidates, local, force_ruby, |_, _| true).first().copied()
+pub fn select_best_variant(
+    candidates: &[(&str, &str)],
+    local: &Platform,
+    force_ruby: bool,
+    rules: Rules,
+) -> Option<usize> {
+    select_best_variants(candidates, local, force_ruby, rules, |_, _| true).first().copied()
 }
 
 /// `SpecSet#lookup` order: `Index.sort_specs(specs).reverse_each`, i.e.
@@ -471,11 +583,16 @@ fn platform_key(p: &Platform) -> String {
 
 /// `Definition#most_specific_locked_platform`: the first PLATFORMS entry
 /// with the lowest specificity against `Bundler.local_platform`.
-pub fn most_specific_locked_platform(platforms: &[&str], local: &Platform, force_ruby: bool) -> Option<Platform> {
+pub fn most_specific_locked_platform(
+    platforms: &[&str],
+    local: &Platform,
+    force_ruby: bool,
+    rules: Rules,
+) -> Option<Platform> {
     let user = bundler_local_platform(local, force_ruby);
     let mut best: Option<(i32, Platform)> = None;
     for p in platforms {
-        let p = Platform::parse(p);
+        let p = Platform::parse(p, rules);
         let score = specificity(&p, &user);
         if best.as_ref().map_or(true, |(b, _)| score < *b) {
             best = Some((score, p));
@@ -490,8 +607,14 @@ pub fn most_specific_locked_platform(platforms: &[&str], local: &Platform, force
 /// (PLATFORMS lists nothing but `ruby`) and `force_ruby_platform` is off:
 /// then Bundler searches the installed specs by name and version and takes
 /// the best installed variant, see [`select_installed_variant`].
-pub fn materializes_by_full_name(platforms: &[&str], local: &Platform, force_ruby: bool) -> bool {
-    force_ruby || most_specific_locked_platform(platforms, local, force_ruby) != Some(Platform::Ruby)
+///
+/// Bundler 2.6 compares with `java` instead of `ruby` on a Java machine.
+pub fn materializes_by_full_name(platforms: &[&str], local: &Platform, force_ruby: bool, rules: Rules) -> bool {
+    let generic_platform = match generic(&bundler_local_platform(local, force_ruby), rules) {
+        Platform::Gem(g) if rules.modern() && g.os == "java" => Platform::Gem(g),
+        _ => Platform::Ruby,
+    };
+    force_ruby || most_specific_locked_platform(platforms, local, force_ruby, rules) != Some(generic_platform)
 }
 
 /// `LazySpecification#__materialize__` searching by `Dependency.new(name,
@@ -507,12 +630,13 @@ pub fn select_installed_variant(
     locked_version: &str,
     locked_platform: &str,
     local: &Platform,
+    rules: Rules,
 ) -> Option<usize> {
-    let locked = Platform::parse(locked_platform);
-    let parsed: Vec<Platform> = installed.iter().map(|(_, p)| Platform::parse(p)).collect();
+    let locked = Platform::parse(locked_platform, rules);
+    let parsed: Vec<Platform> = installed.iter().map(|(_, p)| Platform::parse(p, rules)).collect();
     let mut found: Vec<usize> = (0..installed.len())
         .filter(|&i| compare_versions(installed[i].0, locked_version) == Ordering::Equal)
-        .filter(|&i| match_spec(&parsed[i], local) && platforms_match(&parsed[i], &locked))
+        .filter(|&i| match_spec(&parsed[i], local, rules) && platforms_match(&parsed[i], &locked, rules))
         .collect();
     found.sort_by(|&a, &b| {
         compare_versions(installed[a].0, installed[b].0)
@@ -531,23 +655,43 @@ pub fn select_installed_variant(
 /// `bundle lock --add-platform x86_64-linux` and try again." A `ruby` entry
 /// satisfies every machine, so does any non-Java, non-Windows entry under
 /// `force_ruby_platform`.
-pub fn lockfile_supports(platforms: &[&str], local: &Platform, force_ruby: bool) -> bool {
+///
+/// Bundler 2.6: `current_platform_locked?` is an entry that equals the local
+/// platform's generic one or that the local platform `===`, and `validate_platforms!`
+/// also passes whenever `ruby` is listed.
+pub fn lockfile_supports(platforms: &[&str], local: &Platform, force_ruby: bool, rules: Rules) -> bool {
+    if rules.modern() {
+        return current_platform_locked(platforms, local, force_ruby, rules)
+            || platforms.iter().any(|p| Platform::parse(p, rules).is_ruby());
+    }
     let user = bundler_local_platform(local, force_ruby);
-    platforms.iter().any(|p| platforms_match(&Platform::parse(p), &user))
+    platforms.iter().any(|p| platforms_match(&Platform::parse(p, rules), &user, rules))
+}
+
+/// Bundler 2.6's `Definition#current_platform_locked?`.
+fn current_platform_locked(platforms: &[&str], local: &Platform, force_ruby: bool, rules: Rules) -> bool {
+    let user = bundler_local_platform(local, force_ruby);
+    let generic_local = generic(&user, rules);
+    platforms.iter().map(|p| Platform::parse(p, rules)).any(|p| generic_local == p || user.matches(&p, rules))
 }
 
 /// `Definition#current_ruby_platform_locked?`: the local platform is of the
 /// generic `ruby` family (not Java, not `mswin`/`mingw32`) and
 /// [`lockfile_supports`], and `force_ruby_platform` is off or `ruby` is listed.
-pub fn current_ruby_platform_locked(platforms: &[&str], local: &Platform, force_ruby: bool) -> bool {
+///
+/// Bundler 2.6 has no such method; there this is `current_platform_locked?`.
+pub fn current_ruby_platform_locked(platforms: &[&str], local: &Platform, force_ruby: bool, rules: Rules) -> bool {
+    if rules.modern() {
+        return current_platform_locked(platforms, local, force_ruby, rules);
+    }
     let user = bundler_local_platform(local, force_ruby);
-    if !generic(&user).is_ruby() {
+    if !generic(&user, rules).is_ruby() {
         return false;
     }
-    if force_ruby && !platforms.iter().any(|p| Platform::parse(p).is_ruby()) {
+    if force_ruby && !platforms.iter().any(|p| Platform::parse(p, rules).is_ruby()) {
         return false;
     }
-    lockfile_supports(platforms, local, force_ruby)
+    lockfile_supports(platforms, local, force_ruby, rules)
 }
 
 /// Whether Bundler, outside frozen mode, adds the local platform to
@@ -556,17 +700,17 @@ pub fn current_ruby_platform_locked(platforms: &[&str], local: &Platform, force_
 /// [`current_ruby_platform_locked`] and not listed exactly. fastbundle never
 /// rewrites the lockfile, so this is the "run `bundle lock --add-platform`"
 /// case; in frozen mode Bundler only applies [`lockfile_supports`].
-pub fn adds_local_platform(platforms: &[&str], local: &Platform, force_ruby: bool) -> bool {
-    if current_ruby_platform_locked(platforms, local, force_ruby) {
+pub fn adds_local_platform(platforms: &[&str], local: &Platform, force_ruby: bool, rules: Rules) -> bool {
+    if current_ruby_platform_locked(platforms, local, force_ruby, rules) {
         return false;
     }
     let user = bundler_local_platform(local, force_ruby);
-    !platforms.iter().any(|p| Platform::parse(p) == user)
+    !platforms.iter().any(|p| Platform::parse(p, rules) == user)
 }
 
 /// Bundler's `validate_platforms!` message, word for word (the platform list
 /// is Ruby's `Array#inspect` of the normalised names).
-pub fn unsupported_platform_message(platforms: &[&str], local: &Platform, force_ruby: bool) -> String {
+pub fn unsupported_platform_message(platforms: &[&str], local: &Platform, force_ruby: bool, rules: Rules) -> String {
     let user = bundler_local_platform(local, force_ruby);
     let mut list = String::from("[");
     for (i, p) in platforms.iter().enumerate() {
@@ -574,7 +718,7 @@ pub fn unsupported_platform_message(platforms: &[&str], local: &Platform, force_
             list.push_str(", ");
         }
         list.push('"');
-        for c in Platform::parse(p).to_string().chars() {
+        for c in Platform::parse(p, rules).to_string().chars() {
             if c == '"' || c == '\\' {
                 list.push('\\');
             }

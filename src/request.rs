@@ -4,6 +4,7 @@
 //! check, so neither depends on the other for it.
 
 use crate::frozen::GemfileSource;
+use crate::platform::Rules;
 use crate::settings::SettingsEnv;
 
 /// One `gem` line (or `gemspec` dependency) of the Gemfile.
@@ -46,9 +47,19 @@ pub struct Request {
     pub platform: String,
     pub ruby_scope: String,
     pub extension_api_version: String,
+    /// `Gem::VERSION`: which RubyGems' `Gem::Platform` (and its Bundler's
+    /// platform choice) to answer as, see [`Request::platform_rules`].
+    pub rubygems_version: String,
     /// Gems the running process provides itself (fastbundle, when an app
     /// bundles it): skipped in the closure as Bundler's `SpecSet#for` skips
     /// "bundler", so neither their locked version nor whether it is
     /// installed matters; the Ruby side adds the running copy.
     pub provided: Vec<String>,
+}
+
+impl Request {
+    /// The platform rules of this process's RubyGems.
+    pub fn platform_rules(&self) -> Rules {
+        Rules::for_rubygems(&self.rubygems_version)
+    }
 }

@@ -50,7 +50,9 @@ impl Source {
     /// `Source#==` (Bundler's `eql?`).
     pub fn same_as(&self, other: &Source) -> bool {
         match (self, other) {
-            (Source::Rubygems { remotes: a }, Source::Rubygems { remotes: b }) => a == b,
+            (Source::Rubygems { remotes: a }, Source::Rubygems { remotes: b }) => {
+                a.len() == b.len() && a.iter().zip(b).all(|(x, y)| credless(x) == credless(y))
+            }
             (
                 Source::Git { uri: u1, reference: r1, branch: b1, glob: g1, submodules: s1, version: v1 },
                 Source::Git { uri: u2, reference: r2, branch: b2, glob: g2, submodules: s2, version: v2 },
@@ -68,7 +70,7 @@ impl Source {
     pub fn includes(&self, other: &Source) -> bool {
         match (self, other) {
             (Source::Rubygems { remotes: mine }, Source::Rubygems { remotes: theirs }) => {
-                theirs.iter().all(|r| mine.contains(r))
+                theirs.iter().all(|r| mine.iter().any(|m| credless(m) == credless(r)))
             }
             _ => self.same_as(other),
         }
@@ -191,6 +193,18 @@ pub fn locked_sources(lock: &Lockfile, root: &Path) -> Vec<(usize, Source)> {
     out
 }
 
+/// `Source::Rubygems#credless_remotes` (remove_auth): the remote without
+/// its userinfo. Bundler compares rubygems sources this way, and 2.5+ locks
+/// them so (2.3 keeps credentials written in the Gemfile).
+fn credless(remote: &str) -> std::borrow::Cow<'_, str> {
+    let Some(scheme_end) = remote.find("://").map(|i| i + 3) else { return remote.into() };
+    let authority_end = remote[scheme_end..].find(['/', '?', '#']).map_or(remote.len(), |i| scheme_end + i);
+    match remote[scheme_end..authority_end].rfind('@') {
+        Some(at) => format!("{}{}", &remote[..scheme_end], &remote[scheme_end + at + 1..]).into(),
+        None => remote.into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -264,5 +278,13 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(sources[2].1.same_as(&gem(&["https://a.io", "https://b.io"])));
+    }
+
+    #[test]
+    fn drops_only_the_userinfo() {
+        assert_eq!(credless("http://u:p@127.0.0.1:9/"), "http://127.0.0.1:9/");
+        assert_eq!(credless("https://tok@gems.example.com/private/"), "https://gems.example.com/private/");
+        assert_eq!(credless("https://gems.example.com/a@b/"), "https://gems.example.com/a@b/");
+        assert_eq!(credless("file:///srv/gems/"), "file:///srv/gems/");
     }
 }

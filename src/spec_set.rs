@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 
 use crate::lockfile::Lockfile;
 use crate::plan::PlannedSpec;
-use crate::platform::{self, Platform};
+use crate::platform::{self, Platform, Rules};
 use crate::request::{GemfileDependency, Request};
 
 /// `SpecSet#for`: breadth-first from the Gemfile's dependencies in the
@@ -26,7 +26,8 @@ pub fn resolve(
     for (i, s) in lock.specs.iter().enumerate() {
         by_name.entry(lock.str(s.name)).or_default().push(i);
     }
-    let dep_force: HashMap<&str, bool> = req.dependencies.iter().map(|d| (d.name.as_str(), d.force_ruby_platform)).collect();
+    let dep_force: HashMap<&str, bool> =
+        req.dependencies.iter().map(|d| (d.name.as_str(), d.force_ruby_platform)).collect();
     // (name, the locked spec that needs it)
     let mut queue: VecDeque<(&str, Option<&str>)> = roots.iter().map(|d| (d.name.as_str(), None)).collect();
     let mut handled: HashSet<&str> = HashSet::new();
@@ -45,7 +46,7 @@ pub fn resolve(
             continue;
         };
         let force = force_ruby || dep_force.get(name).copied().unwrap_or(false);
-        let picks = choose_variants(lock, idx, local, force);
+        let picks = choose_variants(lock, idx, local, force, req.platform_rules());
         if picks.is_empty() {
             missing.push(needed_by(name, parent));
             continue;
@@ -64,11 +65,12 @@ pub fn resolve(
 
 /// Which of one gem's locked variants (`idx` into `lock.specs`) this
 /// platform uses, as positions in `idx`.
-fn choose_variants(lock: &Lockfile, idx: &[usize], local: &Platform, force_ruby: bool) -> Vec<usize> {
+fn choose_variants(lock: &Lockfile, idx: &[usize], local: &Platform, force_ruby: bool, rules: Rules) -> Vec<usize> {
     let cands: Vec<(&str, &str)> =
         idx.iter().map(|&i| (lock.str(lock.specs[i].version), lock.platform_str(lock.specs[i].platform))).collect();
-    let dep_names = |k: usize| -> Vec<&str> { lock.deps_of(&lock.specs[idx[k]]).iter().map(|d| lock.str(d.name)).collect() };
-    platform::select_best_variants(&cands, local, force_ruby, |a, b| dep_names(a) == dep_names(b))
+    let dep_names =
+        |k: usize| -> Vec<&str> { lock.deps_of(&lock.specs[idx[k]]).iter().map(|d| lock.str(d.name)).collect() };
+    platform::select_best_variants(&cands, local, force_ruby, rules, |a, b| dep_names(a) == dep_names(b))
 }
 
 /// `SpecSet#sorted`: rake first, then a depth-first topological sort over
@@ -120,7 +122,8 @@ pub fn sort_specs(specs: &mut Vec<PlannedSpec>, lock: &Lockfile, chosen: &[usize
                     top.2 += 1;
                     if state[child] == 1 && child != n {
                         let from = stack.iter().position(|&(m, _, _)| m == child).unwrap_or(0);
-                        let mut cycle: Vec<String> = stack[from..].iter().map(|&(m, _, _)| specs[m].name.clone()).collect();
+                        let mut cycle: Vec<String> =
+                            stack[from..].iter().map(|&(m, _, _)| specs[m].name.clone()).collect();
                         cycle.push(specs[child].name.clone());
                         return Err(cycle);
                     }

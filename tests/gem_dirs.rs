@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use fastbundle_core::gem_dirs::{scan, DefaultSpecs, GemIndex, InstalledSpec, ScanErrorKind, ScanRequest};
+use fastbundle_core::platform::Rules;
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/gem_dirs");
 
@@ -44,6 +45,7 @@ impl Tmp {
             default_specs: with_defaults.then(|| DefaultSpecs { specifications_dir: &spec_dir, base_dir: &base }),
             platform: "x86_64-linux",
             extension_api_version: "3.1.0",
+            rules: Rules::RubyGems33,
             only_names: None,
         })
     }
@@ -403,6 +405,7 @@ fn relative_and_unclean_dirs_are_expanded() {
         default_specs: None,
         platform: "x86_64-linux",
         extension_api_version: "3.1.0",
+        rules: Rules::RubyGems33,
         only_names: None,
     });
     let alpha = spec(&index, "alpha-1.0.0");
@@ -471,7 +474,10 @@ fn stubs_that_would_leave_the_gem_dir_are_refused() {
         })
         .collect();
     let files: Vec<&str> = refused.iter().map(|(f, _)| *f).collect();
-    assert_eq!(files, ["deep-1.0.gemspec", "nul-1.0.gemspec", "plat-1.0-x.gemspec", "slash-1.0.gemspec", "up-1.0.gemspec"]);
+    assert_eq!(
+        files,
+        ["deep-1.0.gemspec", "nul-1.0.gemspec", "plat-1.0-x.gemspec", "slash-1.0.gemspec", "up-1.0.gemspec"]
+    );
     assert!(refused[0].1.contains("lib/../../../elsewhere") && refused[0].1.contains("outside"), "{refused:?}");
     assert!(refused[3].1.contains("no valid gem name"), "{refused:?}");
     for (_, why) in &refused {

@@ -1,7 +1,10 @@
 //! src/platform.rs against what the real RubyGems 3.3.15 / Bundler 2.3.15
-//! answered, recorded in tests/data/platform_vectors.json by
-//! spec/scripts/platform_vectors.rb (spec/platform_vectors_spec.rb checks the
-//! file is still exactly that script's output).
+//! (tests/data/platform_vectors.json, Debian 12) and RubyGems 3.6.7 /
+//! Bundler 2.6.7 (tests/data/platform_vectors_rubygems36.json, Debian 13)
+//! answered, recorded by spec/scripts/platform_vectors.rb
+//! (spec/platform_vectors_spec.rb checks, in each environment, that its
+//! file is still exactly that script's output). Each file is replayed with
+//! the [`Rules`] of the RubyGems that recorded it.
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
@@ -9,7 +12,7 @@ use std::collections::BTreeMap;
 use fastbundle_core::platform::{
     adds_local_platform, compare_versions, current_ruby_platform_locked, generic, lockfile_supports, match_spec,
     materializes_by_full_name, most_specific_locked_platform, platforms_match, select_best_variant,
-    select_best_variants, select_installed_variant, specificity, unsupported_platform_message, Platform,
+    select_best_variants, select_installed_variant, specificity, unsupported_platform_message, Platform, Rules,
 };
 
 // ---- a small JSON reader (the core crate has no dependencies) ---------------
@@ -194,13 +197,35 @@ impl JsonParser<'_> {
     }
 }
 
-fn vectors() -> &'static Json {
+const VECTOR_FILES: [&str; 2] = ["platform_vectors.json", "platform_vectors_rubygems36.json"];
+
+/// Every vector file with the rules of the RubyGems that recorded it.
+fn all_vectors() -> &'static [(Json, Rules)] {
     use std::sync::OnceLock;
-    static V: OnceLock<Json> = OnceLock::new();
+    static V: OnceLock<Vec<(Json, Rules)>> = OnceLock::new();
     V.get_or_init(|| {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/platform_vectors.json");
-        Json::parse(&std::fs::read_to_string(path).expect("tests/data/platform_vectors.json"))
+        VECTOR_FILES
+            .iter()
+            .map(|f| {
+                let path = format!("{}/tests/data/{f}", env!("CARGO_MANIFEST_DIR"));
+                let v = Json::parse(&std::fs::read_to_string(&path).expect(f));
+                let rules = Rules::for_rubygems(v.get("rubygems").str());
+                (v, rules)
+            })
+            .collect()
     })
+}
+
+/// Runs `f` on each file's vectors, and asserts over all of them.
+fn check_all(what: &str, f: impl Fn(&Json, Rules, &mut Vec<String>) -> usize) {
+    let mut failures = Vec::new();
+    let mut total = 0;
+    for (v, rules) in all_vectors() {
+        let mut mine = Vec::new();
+        total += f(v, *rules, &mut mine);
+        failures.extend(mine.into_iter().map(|m| format!("[RubyGems {}] {m}", v.get("rubygems").str())));
+    }
+    check(what, failures, total);
 }
 
 /// Asserts with a count, and lists every mismatch (not only the first).
@@ -209,75 +234,81 @@ fn check(what: &str, failures: Vec<String>, total: usize) {
     assert!(failures.is_empty(), "{what}: {} of {total} differ from Bundler:\n{}", failures.len(), failures.join("\n"));
 }
 
-fn platform_inputs() -> Vec<&'static str> {
-    vectors().get("platforms").arr().iter().map(|p| p.get("input").str()).collect()
+fn platform_inputs(v: &Json) -> Vec<&str> {
+    v.get("platforms").arr().iter().map(|p| p.get("input").str()).collect()
 }
 
 // ---- the vectors ------------------------------------------------------------
 
 #[test]
 fn vectors_come_from_the_pinned_versions() {
-    let v = vectors();
-    assert_eq!(v.get("rubygems").str(), "3.3.15");
-    assert_eq!(v.get("bundler").str(), "2.3.15");
+    let versions: Vec<(&str, &str, Rules)> =
+        all_vectors().iter().map(|(v, r)| (v.get("rubygems").str(), v.get("bundler").str(), *r)).collect();
+    assert_eq!(versions, [("3.3.15", "2.3.15", Rules::RubyGems33), ("3.6.7", "2.6.7", Rules::RubyGems36)]);
 }
 
 #[test]
 fn parses_like_gem_platform_new() {
-    let mut failures = Vec::new();
-    let rows = vectors().get("platforms").arr();
-    for row in rows {
-        let input = row.get("input").str();
-        let p = Platform::parse(input);
-        if p.to_string() != row.get("to_s").str() {
-            failures.push(format!("{input:?}: to_s {:?}, RubyGems {:?}", p.to_string(), row.get("to_s").str()));
+    check_all("Gem::Platform.new", |v, rules, failures| {
+        let rows = v.get("platforms").arr();
+        for row in rows {
+            let input = row.get("input").str();
+            let p = Platform::parse(input, rules);
+            if p.to_string() != row.get("to_s").str() {
+                failures.push(format!("{input:?}: to_s {:?}, RubyGems {:?}", p.to_string(), row.get("to_s").str()));
+            }
+            let want: Option<Vec<Option<&str>>> = match row.get("to_a") {
+                Json::Null => None,
+                a => Some(a.arr().iter().map(Json::opt_str).collect()),
+            };
+            let got = p.gem().map(|g| vec![g.cpu.as_deref(), Some(g.os.as_str()), g.version.as_deref()]);
+            if got != want {
+                failures.push(format!("{input:?}: to_a {got:?}, RubyGems {want:?}"));
+            }
+            if generic(&p, rules).to_string() != row.get("generic").str() {
+                failures.push(format!(
+                    "{input:?}: generic {}, Bundler {}",
+                    generic(&p, rules),
+                    row.get("generic").str()
+                ));
+            }
         }
-        let want: Option<Vec<Option<&str>>> = match row.get("to_a") {
-            Json::Null => None,
-            a => Some(a.arr().iter().map(Json::opt_str).collect()),
-        };
-        let got = p.gem().map(|g| vec![g.cpu.as_deref(), Some(g.os.as_str()), g.version.as_deref()]);
-        if got != want {
-            failures.push(format!("{input:?}: to_a {got:?}, RubyGems {want:?}"));
-        }
-        if generic(&p).to_string() != row.get("generic").str() {
-            failures.push(format!("{input:?}: generic {}, Bundler {}", generic(&p), row.get("generic").str()));
-        }
-    }
-    check("Gem::Platform.new", failures, rows.len());
+        rows.len()
+    });
 }
 
 #[test]
 fn matches_like_rubygems_and_bundler() {
-    let inputs = platform_inputs();
-    let parsed: Vec<Platform> = inputs.iter().map(|s| Platform::parse(s)).collect();
-    let mut failures = Vec::new();
-    let mut total = 0;
-    for row in vectors().get("pairs").arr() {
-        let i = row.get("a").int() as usize;
-        let a = &parsed[i];
-        let eq3 = row.get("eq3").str().as_bytes();
-        let ms = row.get("match_spec").str().as_bytes();
-        let pm = row.get("platforms_match").str().as_bytes();
-        let spec = row.get("specificity").arr();
-        for (j, b) in parsed.iter().enumerate() {
-            total += 1;
-            let pair = format!("({:?}, {:?})", inputs[i], inputs[j]);
-            if a.matches(b) != (eq3[j] == b'1') {
-                failures.push(format!("{pair} ===: {}", a.matches(b)));
-            }
-            if match_spec(a, b) != (ms[j] == b'1') {
-                failures.push(format!("{pair} match_spec?: {}", match_spec(a, b)));
-            }
-            if platforms_match(a, b) != (pm[j] == b'1') {
-                failures.push(format!("{pair} platforms_match?: {}", platforms_match(a, b)));
-            }
-            if i64::from(specificity(a, b)) != spec[j].int() {
-                failures.push(format!("{pair} specificity: {} vs {}", specificity(a, b), spec[j].int()));
+    check_all("platform predicates", |v, rules, failures| {
+        let inputs = platform_inputs(v);
+        let parsed: Vec<Platform> = inputs.iter().map(|s| Platform::parse(s, rules)).collect();
+        let mut total = 0;
+        for row in v.get("pairs").arr() {
+            let i = row.get("a").int() as usize;
+            let a = &parsed[i];
+            let eq3 = row.get("eq3").str().as_bytes();
+            let ms = row.get("match_spec").str().as_bytes();
+            let pm = row.get("platforms_match").str().as_bytes();
+            let spec = row.get("specificity").arr();
+            for (j, b) in parsed.iter().enumerate() {
+                total += 1;
+                let pair = format!("({:?}, {:?})", inputs[i], inputs[j]);
+                if a.matches(b, rules) != (eq3[j] == b'1') {
+                    failures.push(format!("{pair} ===: {}", a.matches(b, rules)));
+                }
+                if match_spec(a, b, rules) != (ms[j] == b'1') {
+                    failures.push(format!("{pair} match_spec?: {}", match_spec(a, b, rules)));
+                }
+                if platforms_match(a, b, rules) != (pm[j] == b'1') {
+                    failures.push(format!("{pair} platforms_match?: {}", platforms_match(a, b, rules)));
+                }
+                if i64::from(specificity(a, b)) != spec[j].int() {
+                    failures.push(format!("{pair} specificity: {} vs {}", specificity(a, b), spec[j].int()));
+                }
             }
         }
-    }
-    check("platform predicates", failures, total);
+        total
+    });
 }
 
 /// A lockfile spec's runtime dependencies compare as Bundler's
@@ -290,147 +321,176 @@ fn deps_of(line: &Json) -> Vec<String> {
 
 #[test]
 fn chooses_the_variant_bundler_materializes() {
-    let v = vectors();
-    let mut failures = Vec::new();
-    let rows = v.get("variants").arr();
-    for row in rows {
-        let set = row.get("set").str();
-        let lines = v.get("variant_sets").get(set).arr();
-        let candidates: Vec<(&str, &str)> =
-            lines.iter().map(|l| (l.get("version").str(), l.get("platform").str())).collect();
-        let deps: Vec<Vec<String>> = lines.iter().map(deps_of).collect();
-        let local = Platform::parse(row.get("local").str());
-        let force = row.get("force_ruby").bool();
-        let want: Vec<usize> = row.get("chosen").arr().iter().map(|i| i.int() as usize).collect();
-        let got = select_best_variants(&candidates, &local, force, |i, j| deps[i] == deps[j]);
-        // Bundler returns ties in its (stable) sort order; the set is what
-        // gets materialized.
-        let (mut g, mut w) = (got.clone(), want.clone());
-        g.sort_unstable();
-        w.sort_unstable();
-        if g != w || got.first() != want.first() {
-            failures.push(format!("{set} on {local} force_ruby={force}: {got:?}, Bundler {want:?}"));
+    // Recorded for Bundler 2.3 only (2.6 chooses at materialization: not ported).
+    check_all("SpecSet#for(…, true)", |v, rules, failures| {
+        let rows = v.get("variants").arr();
+        for row in rows {
+            let set = row.get("set").str();
+            let lines = v.get("variant_sets").get(set).arr();
+            let candidates: Vec<(&str, &str)> =
+                lines.iter().map(|l| (l.get("version").str(), l.get("platform").str())).collect();
+            let deps: Vec<Vec<String>> = lines.iter().map(deps_of).collect();
+            let local = Platform::parse(row.get("local").str(), rules);
+            let force = row.get("force_ruby").bool();
+            let want: Vec<usize> = row.get("chosen").arr().iter().map(|i| i.int() as usize).collect();
+            let got = select_best_variants(&candidates, &local, force, rules, |i, j| deps[i] == deps[j]);
+            // Bundler returns ties in its (stable) sort order; the set is what
+            // gets materialized.
+            let (mut g, mut w) = (got.clone(), want.clone());
+            g.sort_unstable();
+            w.sort_unstable();
+            if g != w || got.first() != want.first() {
+                failures.push(format!("{set} on {local} force_ruby={force}: {got:?}, Bundler {want:?}"));
+            }
+            if deps.iter().all(|d| d == &deps[0])
+                && select_best_variant(&candidates, &local, force, rules) != want.first().copied()
+            {
+                failures.push(format!("{set} on {local} force_ruby={force}: select_best_variant disagrees"));
+            }
         }
-        if deps.iter().all(|d| d == &deps[0])
-            && select_best_variant(&candidates, &local, force) != want.first().copied()
-        {
-            failures.push(format!("{set} on {local} force_ruby={force}: select_best_variant disagrees"));
-        }
-    }
-    check("SpecSet#for(…, true)", failures, rows.len());
+        rows.len()
+    });
 }
 
 #[test]
 fn checks_platforms_like_definition() {
-    let v = vectors();
-    let sets = v.get("platform_sets").arr();
-    let mut failures = Vec::new();
-    let rows = v.get("lockfile").arr();
-    for row in rows {
-        let platforms: Vec<&str> = sets[row.get("set").int() as usize].arr().iter().map(Json::str).collect();
-        let local = Platform::parse(row.get("local").str());
-        let force = row.get("force_ruby").bool();
-        let at = format!("{platforms:?} on {local} force_ruby={force}");
-        let mut expect = |what: &str, got: String, want: String| {
-            if got != want {
-                failures.push(format!("{at} {what}: {got}, Bundler {want}"));
-            }
-        };
-        expect(
-            "current_platform_locked?",
-            lockfile_supports(&platforms, &local, force).to_string(),
-            row.get("supports").bool().to_string(),
-        );
-        expect(
-            "current_ruby_platform_locked?",
-            current_ruby_platform_locked(&platforms, &local, force).to_string(),
-            row.get("ruby_locked").bool().to_string(),
-        );
-        expect(
-            "add_current_platform",
-            adds_local_platform(&platforms, &local, force).to_string(),
-            row.get("adds_platform").bool().to_string(),
-        );
-        expect(
-            "most_specific_locked_platform",
-            format!("{:?}", most_specific_locked_platform(&platforms, &local, force).map(|p| p.to_string())),
-            format!("{:?}", row.get("most_specific").opt_str()),
-        );
-        expect(
-            "ruby_platform_materializes_to_ruby_platform?",
-            materializes_by_full_name(&platforms, &local, force).to_string(),
-            row.get("by_full_name").bool().to_string(),
-        );
-        if row.has("message") {
+    check_all("Definition platform checks", |v, rules, failures| {
+        let sets = v.get("platform_sets").arr();
+        let rows = v.get("lockfile").arr();
+        for row in rows {
+            let platforms: Vec<&str> = sets[row.get("set").int() as usize].arr().iter().map(Json::str).collect();
+            let local = Platform::parse(row.get("local").str(), rules);
+            let force = row.get("force_ruby").bool();
+            let at = format!("{platforms:?} on {local} force_ruby={force}");
+            let mut expect = |what: &str, got: String, want: String| {
+                if got != want {
+                    failures.push(format!("{at} {what}: {got}, Bundler {want}"));
+                }
+            };
+            // Bundler 2.6's validate_platforms! also passes with ruby listed.
+            let validates = if row.has("validates") { row.get("validates") } else { row.get("supports") };
             expect(
-                "message",
-                unsupported_platform_message(&platforms, &local, force),
-                row.get("message").str().to_owned(),
+                "validate_platforms!",
+                lockfile_supports(&platforms, &local, force, rules).to_string(),
+                validates.bool().to_string(),
             );
+            if rules == Rules::RubyGems36 {
+                expect(
+                    "current_platform_locked?",
+                    current_ruby_platform_locked(&platforms, &local, force, rules).to_string(),
+                    row.get("supports").bool().to_string(),
+                );
+            }
+            expect(
+                "current_ruby_platform_locked?",
+                current_ruby_platform_locked(&platforms, &local, force, rules).to_string(),
+                row.get("ruby_locked").bool().to_string(),
+            );
+            expect(
+                "add_current_platform",
+                adds_local_platform(&platforms, &local, force, rules).to_string(),
+                row.get("adds_platform").bool().to_string(),
+            );
+            expect(
+                "most_specific_locked_platform",
+                format!("{:?}", most_specific_locked_platform(&platforms, &local, force, rules).map(|p| p.to_string())),
+                format!("{:?}", row.get("most_specific").opt_str()),
+            );
+            expect(
+                "ruby_platform_materializes_to_ruby_platform?",
+                materializes_by_full_name(&platforms, &local, force, rules).to_string(),
+                row.get("by_full_name").bool().to_string(),
+            );
+            if row.has("message") {
+                expect(
+                    "message",
+                    unsupported_platform_message(&platforms, &local, force, rules),
+                    row.get("message").str().to_owned(),
+                );
+            }
         }
-    }
-    check("Definition platform checks", failures, rows.len());
+        rows.len()
+    });
 }
 
 #[test]
 fn materializes_by_name_and_version_like_lazy_specification() {
-    let v = vectors();
-    let mut failures = Vec::new();
-    let rows = v.get("materialize").arr();
-    for row in rows {
-        let set = row.get("installed").str();
-        let installed: Vec<(&str, &str)> =
-            v.get("installed_sets").get(set).arr().iter().map(|p| (p.arr()[0].str(), p.arr()[1].str())).collect();
-        let locked = row.get("locked_platform").str();
-        let local = Platform::parse(row.get("local").str());
-        let want = match row.get("chosen") {
-            Json::Null => None,
-            n => Some(n.int() as usize),
-        };
-        let got = select_installed_variant(&installed, "1.16.0", locked, &local);
-        if got != want {
-            failures.push(format!("{set} locked {locked} on {local}: {got:?}, Bundler {want:?}"));
+    // Recorded for Bundler 2.3 only (2.6's materialize_for_installation: not ported).
+    check_all("LazySpecification#__materialize__", |v, rules, failures| {
+        let rows = v.get("materialize").arr();
+        for row in rows {
+            let set = row.get("installed").str();
+            let installed: Vec<(&str, &str)> =
+                v.get("installed_sets").get(set).arr().iter().map(|p| (p.arr()[0].str(), p.arr()[1].str())).collect();
+            let locked = row.get("locked_platform").str();
+            let local = Platform::parse(row.get("local").str(), rules);
+            let want = match row.get("chosen") {
+                Json::Null => None,
+                n => Some(n.int() as usize),
+            };
+            let got = select_installed_variant(&installed, "1.16.0", locked, &local, rules);
+            if got != want {
+                failures.push(format!("{set} locked {locked} on {local}: {got:?}, Bundler {want:?}"));
+            }
         }
-    }
-    check("LazySpecification#__materialize__", failures, rows.len());
+        rows.len()
+    });
 }
 
 #[test]
 fn compares_versions_like_gem_version() {
-    let v = vectors();
-    let versions: Vec<&str> = v.get("versions").arr().iter().map(Json::str).collect();
-    let mut failures = Vec::new();
-    for (i, row) in v.get("version_cmp").arr().iter().enumerate() {
-        for (j, want) in row.arr().iter().enumerate() {
-            let got = match compare_versions(versions[i], versions[j]) {
-                Ordering::Less => -1,
-                Ordering::Equal => 0,
-                Ordering::Greater => 1,
-            };
-            if got != want.int() {
-                failures.push(format!("{} <=> {}: {got}, RubyGems {}", versions[i], versions[j], want.int()));
+    check_all("Gem::Version#<=>", |v, _, failures| {
+        let versions: Vec<&str> = v.get("versions").arr().iter().map(Json::str).collect();
+        for (i, row) in v.get("version_cmp").arr().iter().enumerate() {
+            for (j, want) in row.arr().iter().enumerate() {
+                let got = match compare_versions(versions[i], versions[j]) {
+                    Ordering::Less => -1,
+                    Ordering::Equal => 0,
+                    Ordering::Greater => 1,
+                };
+                if got != want.int() {
+                    failures.push(format!("{} <=> {}: {got}, RubyGems {}", versions[i], versions[j], want.int()));
+                }
             }
         }
-    }
-    check("Gem::Version#<=>", failures, versions.len() * versions.len());
+        versions.len() * versions.len()
+    });
 }
 
 // ---- facts worth stating on their own ---------------------------------------
 
 #[test]
 fn known_quirks_of_this_rubygems() {
-    let linux = Platform::parse("x86_64-linux");
+    let r = Rules::RubyGems33;
+    let linux = Platform::parse("x86_64-linux", r);
     // `-gnu` is dropped; musl is a version, and a nil version matches any.
-    assert_eq!(Platform::parse("aarch64-linux-gnu").to_string(), "aarch64-linux");
-    assert!(Platform::parse("x86_64-linux-musl").matches(&linux));
+    assert_eq!(Platform::parse("aarch64-linux-gnu", r).to_string(), "aarch64-linux");
+    assert!(Platform::parse("x86_64-linux-musl", r).matches(&linux, r));
     // So on glibc, a lockfile with only ruby and musl variants picks musl.
-    assert_eq!(select_best_variant(&[("1.0", "ruby"), ("1.0", "x86_64-linux-musl")], &linux, false), Some(1));
-    assert_eq!(select_best_variant(&[("1.0", "ruby"), ("1.0", "x86_64-linux-musl")], &linux, true), Some(0));
-    assert_eq!(Platform::parse("mswin32").to_string(), "x86-mswin32");
-    assert_eq!(Platform::parse("i686-darwin8").to_string(), "x86-darwin-8");
-    assert_eq!(Platform::parse("").to_string(), "ruby");
-    assert_eq!(Platform::parse_with_local("current", &linux), linux);
+    assert_eq!(select_best_variant(&[("1.0", "ruby"), ("1.0", "x86_64-linux-musl")], &linux, false, r), Some(1));
+    assert_eq!(select_best_variant(&[("1.0", "ruby"), ("1.0", "x86_64-linux-musl")], &linux, true, r), Some(0));
+    assert_eq!(Platform::parse("mswin32", r).to_string(), "x86-mswin32");
+    assert_eq!(Platform::parse("i686-darwin8", r).to_string(), "x86-darwin-8");
+    assert_eq!(Platform::parse("", r).to_string(), "ruby");
+    assert_eq!(Platform::parse_with_local("current", &linux, r), linux);
     // PLATFORMS `ruby` covers every machine.
-    assert!(lockfile_supports(&["ruby"], &Platform::parse("x64-mingw-ucrt"), false));
-    assert!(!lockfile_supports(&["x86_64-darwin"], &linux, false));
+    assert!(lockfile_supports(&["ruby"], &Platform::parse("x64-mingw-ucrt", r), false, r));
+    assert!(!lockfile_supports(&["x86_64-darwin"], &linux, false, r));
+}
+
+#[test]
+fn known_quirks_of_rubygems_36() {
+    let r = Rules::RubyGems36;
+    let gnu = Platform::parse("x86_64-linux-gnu", r);
+    // `-gnu` is kept, and a versionless linux gem is a glibc one...
+    assert_eq!(gnu.to_string(), "x86_64-linux-gnu");
+    assert!(Platform::parse("x86_64-linux", r).matches(&gnu, r));
+    // ...but a musl gem no longer runs on glibc.
+    assert!(!Platform::parse("x86_64-linux-musl", r).matches(&gnu, r));
+    assert!(!match_spec(&Platform::parse("x86_64-linux-musl", r), &gnu, r));
+    // PLATFORMS `x86_64-linux` covers Debian 13's `x86_64-linux-gnu`.
+    assert!(lockfile_supports(&["x86_64-linux"], &gnu, false, r));
+    assert_eq!(Rules::for_rubygems("3.4.99"), Rules::RubyGems33);
+    assert_eq!(Rules::for_rubygems("3.5.0"), Rules::RubyGems36);
+    assert_eq!(Rules::for_rubygems(""), Rules::RubyGems33);
 }

@@ -44,6 +44,8 @@ module FastBundle
         validate_ruby!
         timer&.lap("Gemfile evaluated")
         @plan = Native.plan(request(groups))
+        # The gemspecs evaluated below ask it already (a git gem's extension dir).
+        BundlerVersions.use(@plan["bundler"]&.first)
         timer&.lap("planned")
         @specs = LoadedSpec.from_rows(@plan["specs"])
         ISeqCache.require_files(File.join(__dir__, "running_spec.rb"))

@@ -17,7 +17,10 @@ require "json"
 require "tmpdir"
 
 ROOT = File.expand_path("../..", __dir__)
-OUT = ARGV[0] || File.join(ROOT, "tests/data/platform_vectors.json")
+# RubyGems 3.5+ with its Bundler (2.5+) reads platforms differently
+# (src/platform.rs Rules): their vectors are a file of their own.
+MODERN = Gem::Version.new(Gem::VERSION) >= Gem::Version.new("3.5")
+OUT = ARGV[0] || File.join(ROOT, "tests/data/#{MODERN ? "platform_vectors_rubygems36" : "platform_vectors"}.json")
 
 ENV.keys.grep(/\A(BUNDLE|BUNDLER|GEM)_/).each { |k| ENV.delete(k) }
 WORK = Dir.mktmpdir("platform-vectors-")
@@ -182,8 +185,11 @@ def line_index(lines, spec)
   lines.rindex { |v, p, _| Gem::Version.new(v).to_s == spec.version.to_s && plat(p).to_s == spec.platform.to_s }
 end
 
+# Bundler 2.6 chooses variants at materialization, among the installed
+# specs (Materialization, select_best_local_platform_match): not ported yet,
+# so not recorded for it.
 variants = []
-VARIANT_SETS.each do |set, lines|
+(MODERN ? {} : VARIANT_SETS).each do |set, lines|
   parser = Bundler::LockfileParser.new(lockfile_text("gem", lines, ["ruby"]))
   LOCALS.each do |local|
     [false, true].each do |force|
@@ -214,7 +220,27 @@ def definition_with(platforms_text)
   parser = Bundler::LockfileParser.new("PLATFORMS\n#{platforms_text.map { |p| "  #{p}\n" }.join}\n")
   defn.instance_variable_set(:@platforms, parser.platforms.dup)
   defn.instance_variable_set(:@new_platform, nil)
+  # Bundler 2.5+: the parser picks the most specific platform.
+  defn.instance_variable_set(:@most_specific_locked_platform, parser.most_specific_locked_platform) if MODERN
   defn
+end
+
+# Bundler 2.5+ has no current_ruby_platform_locked?; add_current_platform
+# answers whether it added the platform, and the most specific locked
+# platform lives in the parser and each LazySpecification.
+def ruby_platform_locked(defn)
+  defn.send(MODERN ? :current_platform_locked? : :current_ruby_platform_locked?)
+end
+
+def adds_platform(defn, ruby_locked)
+  return defn.send(:add_current_platform) ? true : false if MODERN
+
+  defn.send(:add_current_platform) unless ruby_locked
+  defn.instance_variable_get(:@new_platform) ? true : false
+end
+
+def most_specific(defn)
+  MODERN ? defn.instance_variable_get(:@most_specific_locked_platform) : defn.most_specific_locked_platform
 end
 
 MESSAGE_LOCALS = %w[x86_64-linux x64-mingw-ucrt universal-java-17].freeze
@@ -226,7 +252,7 @@ PLATFORM_SETS.each_with_index do |set, set_index|
         with_force_ruby(force) do
           defn = definition_with(set)
           supports = defn.send(:current_platform_locked?)
-          ruby_locked = defn.send(:current_ruby_platform_locked?)
+          ruby_locked = ruby_platform_locked(defn)
           message = begin
             defn.validate_platforms!
             nil
@@ -234,13 +260,13 @@ PLATFORM_SETS.each_with_index do |set, set_index|
             e.message
           end
           # Definition#initialize outside frozen mode.
-          defn.send(:add_current_platform) unless ruby_locked
-          adds = defn.instance_variable_get(:@new_platform) ? true : false
+          adds = adds_platform(defn, ruby_locked)
 
           fresh = definition_with(set)
           Bundler.instance_variable_set(:@definition, fresh)
-          most = fresh.most_specific_locked_platform
+          most = most_specific(fresh)
           lazy = Bundler::LazySpecification.new("gem", Gem::Version.new("1"), RUBY_PLATFORM_STR)
+          lazy.most_specific_locked_platform = most if MODERN
           by_full_name = lazy.send(:ruby_platform_materializes_to_ruby_platform?) ? true : false
           Bundler.instance_variable_set(:@definition, nil)
 
@@ -249,6 +275,8 @@ PLATFORM_SETS.each_with_index do |set, set_index|
                   "most_specific" => most&.to_s, "by_full_name" => by_full_name }
           # The message's shape is the same everywhere: a few suffice.
           row["message"] = message if message && MESSAGE_LOCALS.include?(local)
+          # Bundler 2.5+ validates more than current_platform_locked? (a listed ruby).
+          row["validates"] = message.nil? if MODERN
           lockfile << row
         end
       end
@@ -273,8 +301,9 @@ INSTALLED_SETS = {
   "none" => [],
 }.freeze
 
+# Bundler 2.6's materialize_for_installation: not ported yet (see variants).
 materialize = []
-INSTALLED_SETS.each do |set, installed|
+(MODERN ? {} : INSTALLED_SETS).each do |set, installed|
   %w[ruby x86_64-linux arm64-darwin java].each do |locked_platform|
     %w[x86_64-linux aarch64-linux x86_64-darwin-21 universal-java-17 x64-mingw32].each do |local|
       with_local(local) do

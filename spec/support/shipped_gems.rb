@@ -12,9 +12,13 @@ module ShippedGems
     @pkg_dir ||= World.tmpdir("pkg")
   end
 
-  # pkg/fastbundle-<version>-<platform>.gem
+  # pkg/fastbundle-<version>-<platform>.gem, for this Ruby's minor only: the
+  # checkout is shared with the Debian 13 chroot (bin/test-modern), so other
+  # minors' .so files may be there too (the gem carrying several is
+  # spec/shipping_spec.rb's own case).
   def platform_gem
-    @platform_gem ||= rake("native", "fastbundle-*-#{Gem::Platform.local}.gem")
+    @platform_gem ||= rake("native", "fastbundle-*-#{Gem::Platform.local}.gem",
+                           "RUBY_VERSIONS" => RUBY_VERSION[/\A\d+\.\d+/])
   end
 
   # pkg/fastbundle-<version>.gem (vendored crates inside)
@@ -26,8 +30,8 @@ module ShippedGems
     @version ||= File.read(File.join(ROOT_DIR, "lib", "fastbundle", "version.rb"))[/VERSION = "([^"]+)"/, 1]
   end
 
-  def rake(task, pattern)
-    env = World.clean_env.merge("PKG_DIR" => pkg_dir)
+  def rake(task, pattern, extra_env = {})
+    env = World.clean_env.merge("PKG_DIR" => pkg_dir).merge(extra_env)
     out, err, status = World.spawn_capture(env, ["rake", task], chdir: ROOT_DIR, timeout: 900)
     raise "rake #{task} failed (#{status.inspect}):\n#{out}\n#{err}" unless status&.success?
 

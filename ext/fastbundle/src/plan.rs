@@ -97,6 +97,7 @@ pub(crate) fn request_from(hash: RHash) -> Result<Request, Error> {
         platform: fetch(hash, "platform")?,
         ruby_scope: fetch(hash, "ruby_scope")?,
         extension_api_version: fetch(hash, "extension_api_version")?,
+        rubygems_version: fetch(hash, "rubygems_version")?,
         provided: hash.lookup::<_, Option<Vec<String>>>("provided")?.unwrap_or_default(),
     })
 }
@@ -129,7 +130,11 @@ pub(crate) fn spec_rows(ruby: &Ruby, specs: &[CachedSpec]) -> Result<RArray, Err
         let platform = if s.platform == "ruby" { ruby_platform } else { ruby.str_new(s.platform) };
         let derived = s.full_name.strip_prefix(s.name).and_then(|rest| rest.strip_prefix('-')).is_some_and(|rest| {
             rest.strip_prefix(s.version).is_some_and(|p| {
-                if s.platform == "ruby" { p.is_empty() } else { p.strip_prefix('-') == Some(s.platform) }
+                if s.platform == "ruby" {
+                    p.is_empty()
+                } else {
+                    p.strip_prefix('-') == Some(s.platform)
+                }
             })
         });
         let row: [Value; ROW_FIELDS] = [
