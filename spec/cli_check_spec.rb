@@ -91,9 +91,14 @@ RSpec.describe "fastbundle check" do
 
     FileUtils.rm_rf(Dir[File.join(w.gem_home, "bundler", "gems", "gitgem-*")])
     ours, theirs = both(w)
-    expect([ours[0], theirs[0]]).to eq([11, 11])
-    expect(theirs[2]).to include("not\nyet checked out. Run `bundle install` first.")
-    expect(ours).to eq([*setup_outcome(w).first(1), "", setup_outcome(w).last])
+    expect(ours[0]).to eq(theirs[0])
+    if theirs[0] == 11 # Bundler 2.3 lets the GitError out: the setup's message and status
+      expect(theirs[2]).to include("not\nyet checked out. Run `bundle install` first.")
+      expect(ours).to eq([*setup_outcome(w).first(1), "", setup_outcome(w).last])
+    else # 2.5+: "can't satisfy", 1
+      expect(setup_outcome(w).first).to eq(11)
+      expect(ours).to eq(theirs)
+    end
   end
 
   it "counts a locked fastbundle like any gem, as bundle check does (a setup uses the running one)" do

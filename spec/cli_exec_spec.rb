@@ -32,7 +32,7 @@ RSpec.describe "fastbundle exec" do
         #!/usr/bin/env ruby
         require "json"
         puts JSON.generate("program" => $PROGRAM_NAME, "argv" => ARGV, "beta" => (require "beta"; Beta::VERSION),
-                           "in_process" => !!(defined?(Bundler::CLI) || defined?(FastBundle::CLI)),
+                           "in_process" => $LOADED_FEATURES.any? { |f| f.end_with?("/bundler/cli/exec.rb", "/fastbundle/cli/exec.rb") },
                            "specs" => Gem.loaded_specs.keys.sort - ["bundler"])
       RUBY
       File.chmod(0o755, w.path("bin/tool"))
@@ -60,6 +60,7 @@ RSpec.describe "fastbundle exec" do
       expect(status).to be_success, err
       env = out.lines(chomp: true).to_h { |l| l.split("=", 2) }
       env["RUBYOPT"] = env["RUBYOPT"].gsub(SetupParity::SETUP_REQUIRE, "-r<setup>")
+      env["BUNDLER_SETUP"] = env["BUNDLER_SETUP"].sub(SetupParity::SETUP_PATH, "<setup>") if env["BUNDLER_SETUP"]
       env.reject { |k, _| SetupParity::OWN_ENV.include?(k) }
     end
     expect(ours).to eq(theirs)

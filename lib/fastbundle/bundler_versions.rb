@@ -60,6 +60,26 @@ module FastBundle
         modern?
       end
 
+      # CLI::Check: Bundler 2.5+ first builds the definition (without a
+      # Gemfile: "Could not locate Gemfile", 10), where 2.3 first asks
+      # Bundler.root (which also accepts a .bundle/ directory).
+      def check_locates_gemfile_first?
+        modern?
+      end
+
+      # CLI::Check: Bundler 2.5+ answers a bundle it cannot materialize (a git
+      # checkout missing) with "Bundler can't satisfy your Gemfile's
+      # dependencies." and 1; 2.3 lets the GitError out (11).
+      def check_rescues_git_error?
+        modern?
+      end
+
+      # CLI::Exec#run: Bundler 2.5+ execs a command found by a relative path
+      # as "./path" (so the child's $0 says so); 2.3 as found.
+      def exec_dot_slash_relative?
+        modern?
+      end
+
       # SharedHelpers.set_bundle_variables: Bundler 2.5+ sets BUNDLER_SETUP
       # (and preserves BUNDLER_ORIG_BUNDLER_SETUP), which RubyGems 3.5+
       # requires in every child process before anything else.

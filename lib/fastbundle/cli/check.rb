@@ -26,10 +26,21 @@ module FastBundle
         raise UsageError, "check takes no arguments, got #{@argv.join(" ")}" unless @argv.empty?
 
         load_fastbundle
-        FastBundle.root # no Gemfile nor .bundle/: Bundler's 10
+        require_relative "../bundler_versions"
+        BundlerVersions.assume_installed # the Bundler a plan would find; no plan yet
+        # No Gemfile (for 2.3: nor .bundle/): Bundler's 10.
+        FastBundle.root unless BundlerVersions.check_locates_gemfile_first?
         gemfile = FastBundle.default_gemfile.to_s
         lockfile = FastBundle.lockfile_path(gemfile)
-        missing = missing_specs(gemfile, lockfile)
+        begin
+          missing = missing_specs(gemfile, lockfile)
+        rescue GitError
+          raise unless BundlerVersions.check_rescues_git_error?
+
+          $stderr.puts "Bundler can't satisfy your Gemfile's dependencies."
+          $stderr.puts "Install missing gems with `bundle install`."
+          return 1
+        end
         if missing.empty?
           $stdout.puts "The Gemfile's dependencies are satisfied"
           return 0

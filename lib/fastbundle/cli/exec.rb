@@ -43,6 +43,7 @@ module FastBundle
         path = which(cmd)
         return kernel_load(cmd, path, @argv) if path && ruby_shebang?(path) && !disable_exec_load?
 
+        path = "./#{path}" if path && BundlerVersions.exec_dot_slash_relative? && !File.absolute_path?(path)
         kernel_exec(cmd, path || cmd, @argv)
       end
 
@@ -94,7 +95,9 @@ module FastBundle
         request = { "root" => root, "env" => ENV.select { |k, _| k.start_with?("BUNDLE_") }, "user_home" => Gem.user_home,
                     "gem_dir" => Gem.dir, "ruby_scope" => "#{RUBY_ENGINE}/#{RbConfig::CONFIG["ruby_version"]}" }
         Environment.preserve_original_env
-        Environment.set_bundle_environment(gemfile, Native.bundle_path(request), newest_bundler)
+        bundler = newest_bundler
+        BundlerVersions.use(bundler&.first) # as the plan would (no plan here)
+        Environment.set_bundle_environment(gemfile, Native.bundle_path(request), bundler)
       end
 
       # The Bundler a child `bundle` would run: what a setup puts in
