@@ -248,7 +248,8 @@ RSpec.describe "the shipped gems" do
         gem_dir = installed_gem_dir(app.gem_home)
         expect(Dir.exist?(File.join(gem_dir, "ext", "fastbundle", "target"))).to be(false)
         expect(Dir[File.join(gem_dir, "ext", "fastbundle", "*.so")]).to eq([])
-        expect(Dir[File.join(app.gem_home, "extensions", "*", "*", File.basename(gem_dir), "fastbundle", "fastbundle.so")].size).to eq(1)
+        expect(Dir[File.join(app.gem_home, "extensions", "*", "*", File.basename(gem_dir), "fastbundle", "fastbundle.so")].size)
+          .to eq(1), Dir[File.join(app.gem_home, "extensions", "**", "*")].join("\n")
         expect(Dir[File.join(gem_dir, "lib", "fastbundle", "*", "fastbundle.so")]).to eq([]) # no prebuilt copy
         log = Dir[File.join(app.gem_home, "extensions", "*", "*", File.basename(gem_dir), "gem_make.out")].first
         expect(File.read(log)).to include("--offline", "--locked")

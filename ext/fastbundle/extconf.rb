@@ -46,8 +46,10 @@ end
 dlext = RbConfig::CONFIG["DLEXT"]
 soext = RbConfig::CONFIG["SOEXT"] || dlext
 target_dir = File.join(__dir__, "target")
-# RubyGems points sitearchdir at its staging dir (a path relative to here).
-dest = File.join(RbConfig::CONFIG["sitearchdir"], "fastbundle")
+# Where `make install` puts the extension: RubyGems' staging dir, which
+# RubyGems 3.3 sets in RbConfig before this script runs and 3.5+ passes to
+# make as `sitearchdir=DIR` (the Makefile's value below is the default).
+sitearchdir = RbConfig::CONFIG["sitearchdir"]
 # cargo names a cdylib libfastbundle.so / libfastbundle.dylib / fastbundle.dll.
 prefix = RbConfig::CONFIG["host_os"].match?(/mswin|mingw/) ? "" : "lib"
 built = File.join(target_dir, "release", "#{prefix}fastbundle.#{soext}")
@@ -65,6 +67,7 @@ build = "RUBY=#{RbConfig.ruby.shellescape} #{[cargo, *cargo_args].shelljoin}"
 File.write("Makefile", <<~MAKE)
   # Written by extconf.rb: build the fastbundle extension with cargo.
   TARGET = fastbundle.#{dlext}
+  sitearchdir = #{sitearchdir.gsub("$", "$$")}
 
   all: $(TARGET)
 
@@ -73,8 +76,8 @@ File.write("Makefile", <<~MAKE)
   \tcp #{built.shellescape} $(TARGET)
 
   install: $(TARGET)
-  \tmkdir -p #{dest.shellescape}
-  \tcp $(TARGET) #{File.join(dest, "fastbundle.#{dlext}").shellescape}
+  \tmkdir -p "$(DESTDIR)$(sitearchdir)/fastbundle"
+  \tcp $(TARGET) "$(DESTDIR)$(sitearchdir)/fastbundle/fastbundle.#{dlext}"
   \trm -rf #{target_dir.shellescape} $(TARGET)
 
   clean:
