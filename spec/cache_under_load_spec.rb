@@ -21,7 +21,6 @@ require "fastbundle/native"
 # of 8 (2 cores), wave k launched when the writer reports its k-th change:
 # no sleeps.
 module CacheUnderLoad
-  PROBE = File.join(ROOT_DIR, "spec/scripts/hostile_probe.rb")
   WRITER = File.join(ROOT_DIR, "spec/scripts/bundle_writer.rb")
   WAVES = 8
   WAVE = 8
@@ -68,19 +67,11 @@ RSpec.describe "64 boots sharing one cache while bundle commands change the answ
     w.config("without", nil)
   end
 
-  # [load path, loaded specs] without either tool's own lib dir, and
-  # whether it was a plan cache hit; or [:failed, status, stderr].
+  # ProbeBoot's answer, noting whether it was a plan cache hit.
   def boot(tool, env = {})
-    args = [tool == :bundler ? "-rbundler/setup" : "-rfastbundle/setup", CacheUnderLoad::PROBE]
-    env = env.merge("RUBYLIB" => tool == :fastbundle ? LIB_DIR : nil, "BUNDLE_FROZEN" => "true",
-                    "FASTBUNDLE_CACHE_DIR" => @cache, "FASTBUNDLE_DEBUG" => "1")
-    out, err, status = @world.ruby(*args, env: env, allow_failure: true, timeout: 120)
+    answer, err = ProbeBoot.run(@world, tool, env.merge("FASTBUNDLE_CACHE_DIR" => @cache, "FASTBUNDLE_DEBUG" => "1"))
     @hits << true if err.include?("plan cache hit")
-    return [:failed, status.exitstatus, err] unless status.success?
-
-    json = JSON.parse(out)
-    [json["load_path"].reject { |p| p == LIB_DIR || p.include?("/bundler-") },
-     json["loaded_specs"].reject { |name, _| name == "bundler" }]
+    answer
   end
 
   # The state after writer step n (bundle_writer.rb's cycle, from lockfile A

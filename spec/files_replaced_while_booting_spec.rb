@@ -16,7 +16,6 @@ require "spec_helper"
 # (Bundler reads the same torn file), a crash or another answer never is.
 # Real Bundler boots in the same storm; its outcomes are tallied.
 module FilesReplaced
-  PROBE = File.join(ROOT_DIR, "spec/scripts/hostile_probe.rb")
   FLIPPER = File.join(ROOT_DIR, "spec/scripts/flip_files.rb")
   BOOTS = 24
   BUNDLER_BOOTS = 8
@@ -62,19 +61,8 @@ RSpec.describe "Gemfile.lock and .bundle/config replaced while processes boot" d
     expect(@answers.size).to eq(4)
   end
 
-  # [load path, loaded specs] after a boot, without either tool's own lib
-  # dir; or [:failed, status, stderr].
   def boot(tool)
-    args = tool == :bundler ? ["-rbundler/setup", FilesReplaced::PROBE] : ["-rfastbundle/setup", FilesReplaced::PROBE]
-    # Frozen for both: unfrozen Bundler re-resolves a torn lockfile and
-    # may write its own into the storm.
-    env = { "RUBYLIB" => tool == :fastbundle ? LIB_DIR : nil, "BUNDLE_FROZEN" => "true" }
-    out, err, status = @world.ruby(*args, env: env, allow_failure: true, timeout: 120)
-    return [:failed, status.exitstatus, err] unless status.success?
-
-    json = JSON.parse(out)
-    [json["load_path"].reject { |p| p == LIB_DIR || p.include?("/bundler-") },
-     json["loaded_specs"].reject { |name, _| name == "bundler" }]
+    ProbeBoot.run(@world, tool).first
   end
 
   # Starts the flipper, runs the boots concurrently, stops it.
