@@ -23,23 +23,8 @@ end
 
 RSpec.describe "Gemfile.lock and .bundle/config replaced while processes boot" do
   before(:all) do
-    repo = World.tmpdir("gems")
-    gems = File.join(repo, "gems")
-    GemFactory.build(gems, name: "foo", version: "1.0.0")
-    GemFactory.build(gems, name: "bar", version: "1.0.0")
-    GemFactory.build(gems, name: "foo", version: "2.0.0", deps: { "bar" => [">= 1.0"] })
-    GemFactory.build(gems, name: "baz", version: "1.0.0")
-    server = GemServer.start(repo)
-    @world = w = World.new
-    extra = %(group :extra do\n  gem "baz"\nend\n)
-    w.gemfile(%(source "#{server.url}"\ngem "foo", "1.0.0"\n#{extra}))
-    w.bundle("install")
-    w.gemfile(%(source "#{server.url}"\ngem "foo"\n#{extra}))
-    w.bundle("lock", "--local")
-    @lock_a = w.file("lock-a", w.lockfile)
-    w.bundle("lock", "--update", "foo")
-    w.bundle("install")
-    @lock_b = w.file("lock-b", w.lockfile)
+    @world, @lock_a, @lock_b = ProbeBoot.two_lockfile_world
+    w = @world
     expect(File.read(@lock_a)).to include("foo (1.0.0)")
     expect(File.read(@lock_b)).to include("foo (2.0.0)", "bar (1.0.0)")
     w.config("without", "extra")

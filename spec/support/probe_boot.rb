@@ -23,4 +23,27 @@ module ProbeBoot
     [[json["load_path"].reject { |p| p == LIB_DIR || p.include?("/bundler-") },
       json["loaded_specs"].reject { |name, _| name == "bundler" }], err]
   end
+
+  # An app whose Gemfile (foo, and baz in group :extra) has two real
+  # lockfiles, foo 1.0 and foo 2.0 (which needs bar), both installed from a
+  # gem server: [world, path of lockfile A, path of lockfile B].
+  def two_lockfile_world
+    repo = World.tmpdir("two-lockfile-gems")
+    gems = File.join(repo, "gems")
+    GemFactory.build(gems, name: "foo", version: "1.0.0")
+    GemFactory.build(gems, name: "bar", version: "1.0.0")
+    GemFactory.build(gems, name: "foo", version: "2.0.0", deps: { "bar" => [">= 1.0"] })
+    GemFactory.build(gems, name: "baz", version: "1.0.0")
+    server = GemServer.start(repo)
+    w = World.new
+    extra = %(group :extra do\n  gem "baz"\nend\n)
+    w.gemfile(%(source "#{server.url}"\ngem "foo", "1.0.0"\n#{extra}))
+    w.bundle("install")
+    w.gemfile(%(source "#{server.url}"\ngem "foo"\n#{extra}))
+    w.bundle("lock", "--local")
+    lock_a = w.file("lock-a", w.lockfile)
+    w.bundle("lock", "--update", "foo")
+    w.bundle("install")
+    [w, lock_a, w.file("lock-b", w.lockfile)]
+  end
 end
