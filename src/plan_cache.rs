@@ -185,6 +185,10 @@ pub struct CachedPlan<'a> {
     #[serde(borrow)]
     pub specs: Vec<CachedSpec<'a>>,
     pub preactivated: Vec<CachedSpec<'a>>,
+    /// Under Bundler 2.5+, the default gems `Gem::Specification.all` lists
+    /// after the bundle (their stubs, read on the cold boot; the default
+    /// specifications dir is in the key).
+    pub default_gems: Vec<CachedSpec<'a>>,
     pub groups: Vec<&'a str>,
     pub bundle_path: &'a str,
     pub use_system_gems: bool,

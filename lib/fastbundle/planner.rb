@@ -19,6 +19,7 @@ module FastBundle
         return
       end
       plan = @plan.merge("specs" => @specs.map(&:to_row), "preactivated" => LoadedSpec.from_rows(@plan["preactivated"]).map(&:to_row),
+                         "default_gems" => @default_gems.map(&:to_row),
                          "groups" => @plan["groups"].map(&:to_s),
                          "warnings" => definition.warnings, "ruby" => GemfileCache.dump_definition(definition))
       status = Native.store_plan(@boot_request, inputs, plan)

@@ -101,7 +101,7 @@ module FastBundle
       load_paths = []
       @specs.reverse_each { |s| s.load_paths.each { |p| load_paths << p unless $LOAD_PATH.include?(p) } }
       RubygemsIntegration.add_to_load_path(load_paths)
-      RubygemsIntegration.replace_entrypoints(@specs, File.basename(@gemfile))
+      @default_gems = RubygemsIntegration.replace_entrypoints(@specs, File.basename(@gemfile), @plan["default_gems"])
       Environment.set_bundle_environment(@gemfile, @plan["bundle_path"], @plan["bundler"])
       Environment.setup_manpath
       Environment.add_bundler_to_load_path(@specs)

@@ -74,6 +74,7 @@ fn plan_to_ruby(ruby: &Ruby, plan: &CachedPlan) -> Result<RHash, Error> {
     let out = ruby.hash_new();
     out.aset("specs", spec_rows(ruby, &plan.specs)?)?;
     out.aset("preactivated", spec_rows(ruby, &plan.preactivated)?)?;
+    out.aset("default_gems", spec_rows(ruby, &plan.default_gems)?)?;
     out.aset("bundler", plan.bundler.map(|(v, p)| ruby.ary_from_iter([ruby.str_new(v), ruby.str_new(p)])))?;
     out.aset("groups", ruby.ary_from_iter(plan.groups.iter().map(|g| ruby.to_symbol(g))))?;
     out.aset("bundle_path", plan.bundle_path)?;
@@ -171,6 +172,7 @@ fn native_store_plan(ruby: &Ruby, request: RHash, extras: RHash, plan: RHash) ->
         };
         let specs = rows(plan, "specs")?;
         let preactivated = rows(plan, "preactivated")?;
+        let default_gems = rows(plan, "default_gems")?;
         let bundler: Option<(String, String)> = plan.fetch("bundler")?;
         let groups: Vec<String> = strings(plan, "groups")?;
         let bundle_path: String = plan.fetch("bundle_path")?;
@@ -203,6 +205,7 @@ fn native_store_plan(ruby: &Ruby, request: RHash, extras: RHash, plan: RHash) ->
             plan: CachedPlan {
                 specs,
                 preactivated: preactivated.iter().map(Row::spec).collect(),
+                default_gems: default_gems.iter().map(Row::spec).collect(),
                 groups: groups.iter().map(String::as_str).collect(),
                 bundle_path: &bundle_path,
                 use_system_gems: plan.fetch("use_system_gems")?,
