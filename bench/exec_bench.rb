@@ -14,7 +14,11 @@
 #                                                     file up in every installed gem's spec first)
 #   gem_then_setup    ruby -e 'gem "fastbundle"; require "fastbundle/setup"'  (found by name)
 #
-#   ruby bench/exec_bench.rb [--size 300] [--runs 15] [--warmup 2] [--instructions]
+#   ruby bench/exec_bench.rb [--size 300 | --lockfile NAME] [--runs 15] [--warmup 2] [--instructions]
+#
+# --lockfile NAME measures instead the world of a real app's lockfile,
+# spec/fixtures/lockfiles/real/NAME.lock (BenchWorlds.lockfile_world: its
+# gems, versions and dependency graph, e.g. mastodon__mastodon, 290 gems).
 #
 # fastbundle is the platform gem `rake native` builds from this checkout,
 # installed into its own gem dir that every variant has on GEM_PATH (so all
@@ -42,11 +46,12 @@ module ExecBench
   module_function
 
   def main(argv)
-    opts = { size: 300, runs: 15, warmup: 2, instructions: false }
+    opts = { size: 300, lockfile: nil, runs: 15, warmup: 2, instructions: false }
     original = argv.dup
     OptionParser.new do |o|
       o.banner = "usage: ruby bench/exec_bench.rb [options]"
       o.on("--size N", Integer, "gems in the world (default 300)") { |v| opts[:size] = v }
+      o.on("--lockfile NAME", "the world of spec/fixtures/lockfiles/real/NAME.lock") { |v| opts[:lockfile] = v }
       o.on("--runs R", Integer, "timed runs per variant (default 15)") { |v| opts[:runs] = v }
       o.on("--warmup W", Integer, "untimed rounds first (default 2)") { |v| opts[:warmup] = v }
       o.on("--instructions", "also count instructions with callgrind") { opts[:instructions] = true }
@@ -55,7 +60,9 @@ module ExecBench
     puts "command: #{["ruby", "bench/exec_bench.rb", *original].shelljoin}"
     puts "#{RUBY_DESCRIPTION}; bundler #{World.bundler_version}; #{Etc.nprocessors} CPUs; fastbundle #{git_rev}; " \
          "median of #{opts[:runs]} interleaved runs (+#{opts[:warmup]} warm-up rounds)"
-    world, = BenchWorlds.world(opts[:size], log: ->(l) { puts l; $stdout.flush })
+    log = ->(l) { puts l; $stdout.flush }
+    world, meta = opts[:lockfile] ? BenchWorlds.lockfile_world(opts[:lockfile], log: log) : BenchWorlds.world(opts[:size], log: log)
+    puts "world: #{meta["lockfile"] || "generated"}, #{meta["gems"]} gems installed"
     fastbundle_dir = install_platform_gem(world)
     env = world.env("BUNDLE_GEMFILE" => world.path("Gemfile"),
                     "GEM_PATH" => [world.env["GEM_PATH"], fastbundle_dir].join(File::PATH_SEPARATOR))
@@ -70,7 +77,7 @@ module ExecBench
       setup_by_name: [RUBY, "-rfastbundle/setup", "-e1"],
       gem_then_setup: [RUBY, "-e", 'gem "fastbundle"; require "fastbundle/setup"']
     }
-    check(world, env, cmds, opts[:size])
+    check(world, env, cmds)
 
     samples = Hash.new { |h, k| h[k] = [] }
     rng = Random.new(opts[:size])
@@ -97,15 +104,20 @@ module ExecBench
     dir
   end
 
-  # Both commands must run the world's bundle: the child sees N gems.
-  def check(world, env, cmds, n)
-    count = "print((Gem.loaded_specs.keys - %w[bundler fastbundle]).size)"
-    %i[bundle_exec fastbundle_exec].each do |v|
+  # Both commands must run the world's bundle: their children activate the
+  # same gems, among them every gem of the Gemfile.lock (less bundler).
+  def check(world, env, cmds)
+    locked = File.read(world.path("Gemfile.lock"))[/^GEM\n.*?^\n/m].scan(/^    (\S+) /).map(&:first).uniq - %w[bundler]
+    count = "print((Gem.loaded_specs.keys - %w[bundler fastbundle]).sort.join(' '))"
+    names = %i[bundle_exec fastbundle_exec].map do |v|
       out, err, status = World.spawn_capture(env, cmds[v][0..-2] + ["-e", count], chdir: world.dir, timeout: 300)
       abort "#{v} failed: #{err}" unless status.success?
-      abort "#{v} activated #{out} gems, fewer than #{n}" if out.to_i < n
-      puts "#{v}: the child activates #{out} gems"
+      puts "#{v}: the child activates #{out.split.size} gems"
+      out.split
     end
+    abort "the two children activate different gems" unless names.uniq.size == 1
+    missing = locked - names[0] # (loaded_specs also holds the default gems Ruby loads itself)
+    abort "the children do not activate #{missing.join(", ")}" unless missing.empty?
   end
 
   def instructions(env, cmds, dir)
