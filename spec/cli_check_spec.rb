@@ -93,7 +93,8 @@ RSpec.describe "fastbundle check" do
     ours, theirs = both(w)
     expect(ours[0]).to eq(theirs[0])
     if theirs[0] == 11 # Bundler 2.3 lets the GitError out: the setup's message and status
-      expect(theirs[2]).to include("not\nyet checked out. Run `bundle install` first.")
+      # (Bundler word-wraps it at 80 columns: where depends on the path's length)
+      expect(theirs[2].gsub(/\s+/, " ")).to include("is not yet checked out. Run `bundle install` first.")
       expect(ours).to eq([*setup_outcome(w).first(1), "", setup_outcome(w).last])
     else # 2.5+: "can't satisfy", 1
       expect(setup_outcome(w).first).to eq(11)
