@@ -2,7 +2,7 @@
 
 module FastBundle
   # The part of FastBundle's API a boot does not need, loaded on first use
-  # (fastbundle.rb defines stubs for these methods that load this file).
+  # (boot.rb defines stubs for these methods that load this file).
   class << self
     API_METHODS.each { |m| remove_method(m) }
 
