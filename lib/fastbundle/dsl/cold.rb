@@ -122,7 +122,10 @@ module FastBundle
         dep_dev = @gemspec_dev_deps.key?(dep)
         if current.requirement != dep.requirement
           if current_dev && dep_dev
-            # Bundler raises when the two ranges cannot intersect; not checked here.
+            unless requirements_intersect?(current.requirement, dep.requirement)
+              raise GemfileError, "Two gemspec development dependencies have conflicting requirements on the " \
+                                  "same gem: #{dep} and #{current}"
+            end
             dep = new_dependency(dep.name, (current.requirements + dep.requirements).uniq, :runtime, dep.groups,
                                  NO_PLATFORMS, nil, dep.source, dep.env, true, nil, dep.gemfile)
             @gemspec_dev_deps[dep] = true
@@ -151,6 +154,35 @@ module FastBundle
           warn_duplicate(current)
         end
         dep
+      end
+
+      # Can one version satisfy both requirements? Bundler 2.5+ asks
+      # PubGrub's version ranges, which treat versions as a dense order:
+      # the bounds of all constraints together leave an interval, empty, or
+      # one version, which an `!=` may exclude.
+      def requirements_intersect?(*requirements)
+        low = high = nil # [version, inclusive]
+        excluded = []
+        tighter = ->(bound, candidate, sign) do
+          next candidate if bound.nil?
+
+          cmp = (candidate[0] <=> bound[0]) * sign
+          cmp.positive? || (cmp.zero? && !candidate[1]) ? candidate : bound
+        end
+        requirements.flat_map(&:requirements).each do |op, version|
+          case op
+          when ">", ">=" then low = tighter.call(low, [version, op == ">="], 1)
+          when "<", "<=" then high = tighter.call(high, [version, op == "<="], -1)
+          when "~>"
+            low = tighter.call(low, [version, true], 1)
+            high = tighter.call(high, [Gem::Version.new("#{version.bump}.A"), false], -1)
+          when "=" then [low = tighter.call(low, [version, true], 1), high = tighter.call(high, [version, true], -1)]
+          when "!=" then excluded << version
+          end
+        end
+        return true if low.nil? || high.nil? || low[0] < high[0]
+
+        low[0] == high[0] && low[1] && high[1] && excluded.none? { |v| v == low[0] }
       end
 
       def raise_duplicate(current, dep)
