@@ -8,7 +8,7 @@ module FastBundle
   class LoadedSpec
     include Comparable
 
-    attr_reader :name, :full_gem_path, :loaded_from, :gemspec_dir, :gemspec_glob, :source_type
+    attr_reader :name, :gemspec_dir, :gemspec_glob, :source_type
     attr_writer :load_paths
     attr_accessor :activated
 
@@ -43,6 +43,21 @@ module FastBundle
       @full_spec = nil
     end
 
+    # A plan row leaves out a gem's full_gem_path when its one load path is
+    # its lib/ (nil), and gives its loaded_from as a code when RubyGems'
+    # layout tells it (0: specifications/, 1: specifications/default/ under
+    # the gem dir): ext/fastbundle/src/plan.rs spec_rows.
+    def full_gem_path
+      @full_gem_path ||= @load_paths.first.delete_suffix("/lib")
+    end
+
+    def loaded_from
+      return @loaded_from unless @loaded_from.is_a?(Integer)
+
+      base = full_gem_path.delete_suffix("/gems/#{full_name}")
+      @loaded_from = "#{base}/specifications/#{@loaded_from == 1 ? "default/" : ""}#{full_name}.gemspec"
+    end
+
     def version
       @version ||= Gem::Version.new(@version_string)
     end
@@ -59,7 +74,7 @@ module FastBundle
     # An installed gemspec without a stub header comes with no paths: only
     # evaluating it tells them.
     def load_paths
-      @load_paths = spec_without_stub.full_require_paths if @load_paths.empty? && @loaded_from && !@gemspec_dir
+      @load_paths = spec_without_stub.full_require_paths if @load_paths.empty? && loaded_from && !@gemspec_dir
       @load_paths
     end
     alias full_require_paths load_paths
@@ -72,7 +87,7 @@ module FastBundle
     # it on): under its spec's own base dir, which on Debian is not the
     # base of its full_gem_path.
     def gem_dir
-      @default_gem && !BundlerVersions.default_gem_dir_is_full_gem_path? ? to_spec.gem_dir : @full_gem_path
+      @default_gem && !BundlerVersions.default_gem_dir_is_full_gem_path? ? to_spec.gem_dir : full_gem_path
     end
 
     def activated?
@@ -113,7 +128,7 @@ module FastBundle
     def source_extension_dir(spec)
       if @source_type == :git
         base = File.dirname(@gemspec_dir)
-        name = BundlerVersions.git_extension_dir_name(File.basename(@gemspec_dir), File.basename(@full_gem_path))
+        name = BundlerVersions.git_extension_dir_name(File.basename(@gemspec_dir), File.basename(full_gem_path))
       else
         base = File.dirname(File.dirname(spec.loaded_from))
         name = spec.full_name
@@ -134,23 +149,23 @@ module FastBundle
     # it is; one that does not evaluate (RubyGems warns why), or turns out to
     # be another gem, is not installed as far as Bundler can tell (status 7).
     def spec_without_stub
-      spec = Gem::Specification.load(@loaded_from)
+      spec = Gem::Specification.load(loaded_from)
       return @full_spec = spec if spec && spec.full_name == full_name
 
       problem = spec ? "describes #{spec.full_name}" : "could not be loaded"
       raise GemNotFound, "Could not find #{full_name} in locally installed gems: its installed gemspec " \
-                         "#{@loaded_from} #{problem}.\nRemove that file and run `bundle install` to reinstall the gem."
+                         "#{loaded_from} #{problem}.\nRemove that file and run `bundle install` to reinstall the gem."
     end
 
     def to_spec
-      @full_spec ||= (@gemspec_dir && source_spec) || Gem::Specification.load(@loaded_from) ||
-                     raise(GemspecError, "The installed gemspec #{@loaded_from} of #{full_name} could not be loaded")
+      @full_spec ||= (@gemspec_dir && source_spec) || Gem::Specification.load(loaded_from) ||
+                     raise(GemspecError, "The installed gemspec #{loaded_from} of #{full_name} could not be loaded")
     end
 
     # The row Native.plan made this from, with what the setup learned since
     # (a path gem's paths from its gemspec): what the plan cache keeps.
     def to_row
-      [@name, @version_string, @platform_string, full_name, @full_gem_path, @loaded_from, load_paths,
+      [@name, @version_string, @platform_string, full_name, full_gem_path, loaded_from, load_paths,
        @gemspec_dir, @gemspec_glob, @source_type, @default_gem]
     end
 
