@@ -12,27 +12,26 @@ module FastBundle
   # load_iseq hook such as bootsnap's, coverage running, FASTBUNDLE_CACHE=0)
   # means plain `require`.
   #
-  # This file is compiled on every boot, so it holds only the reading side;
-  # writing entries (iseq_cache_writer.rb) is loaded on a miss.
+  # This file is compiled on every boot, so it holds little: the reading
+  # side is in Rust (ext/fastbundle/src/iseq.rs), writing entries
+  # (iseq_cache_writer.rb) is loaded on a miss.
   module ISeqCache
     LIB = File.expand_path("..", __dir__)
     WRITER = File.join(__dir__, "iseq_cache_writer.rb")
 
     class << self
+      # Requires each path, fastbundle's files answered from the cache
+      # (ext/fastbundle/src/iseq.rs: the load_iseq hook); the ones it had no
+      # entry for are compiled and stored after.
       def require_files(*paths)
         dir = directory
-        iseq = RubyVM::InstructionSequence
-        if dir.nil? || iseq.respond_to?(:load_iseq)
-          paths.each { |p| require p }
-          return
-        end
+        return paths.each { |p| require p } if dir.nil?
 
-        iseq.singleton_class.send(:define_method, :load_iseq) { |path| FastBundle::ISeqCache.fetch(path, dir) }
-        begin
-          paths.each { |p| require p }
-        ensure
-          iseq.singleton_class.send(:remove_method, :load_iseq)
-        end
+        missed = Native.require_cached(self, dir, LIB, WRITER, paths)
+        return if missed.empty?
+
+        require WRITER
+        missed.each { |path| Writer.compile_and_store(path, dir) }
       end
 
       def directory
@@ -47,33 +46,6 @@ module FastBundle
         rescue StandardError
           nil
         end
-      end
-
-      # The ISeq for one of our files: from the cache, else compiled and stored.
-      def fetch(path, dir)
-        return nil if !path.start_with?(LIB) || path == WRITER
-
-        stat = File.stat(path)
-        prefix = File.join(dir, path.gsub(%r{[/\\:]}, "%"))
-        entry = "#{prefix}.#{stat.size}.#{stat.mtime.to_i}.#{stat.mtime.nsec}"
-        # Only an entry whose checksum holds is loaded: damaged compiled
-        # instructions can crash the process instead of raising.
-        if (data = Native.read_cache_file(entry))
-          cached = begin
-            RubyVM::InstructionSequence.load_from_binary(data)
-          rescue StandardError
-            nil
-          end
-          return cached if cached&.path == path
-        end
-        writer.compile_and_store(path, prefix, entry)
-      rescue SystemCallError
-        nil
-      end
-
-      def writer
-        require WRITER
-        Writer
       end
     end
   end

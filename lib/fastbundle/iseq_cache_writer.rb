@@ -6,9 +6,13 @@ module FastBundle
     module Writer
       module_function
 
-      # Compiles `path`, stores it atomically as `entry` (removing entries
-      # for older versions of the file) and returns the ISeq.
-      def compile_and_store(path, prefix, entry)
+      # Compiles `path` and stores it atomically under its entry name
+      # (Native.iseq_entry: path, size and mtime), removing entries for
+      # older versions of the file. Returns the ISeq, or nil.
+      def compile_and_store(path, dir)
+        prefix, entry = Native.iseq_entry(path, dir)
+        return nil unless entry
+
         compiled = RubyVM::InstructionSequence.compile_file(path)
         begin
           Dir.glob("#{prefix}.*").each { |old| File.unlink(old) }
@@ -17,6 +21,8 @@ module FastBundle
           nil # a cache that cannot be written costs nothing
         end
         compiled
+      rescue SyntaxError, SystemCallError
+        nil
       end
     end
   end

@@ -4,6 +4,7 @@
 //! (lib/fastbundle/errors.rb) and looked up here.
 
 mod boot;
+mod iseq;
 mod lockfile;
 mod plan;
 mod settings;
@@ -108,6 +109,7 @@ fn init(ruby: &Ruby) -> Result<(), Error> {
     lockfile::init(ruby, fastbundle)?;
     plan::init(ruby, native)?;
     boot::init(ruby, native)?;
+    iseq::init(ruby, native)?;
     settings::init(ruby, native)?;
     Ok(())
 }
