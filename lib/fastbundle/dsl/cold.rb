@@ -176,7 +176,9 @@ module FastBundle
           when "~>"
             low = tighter.call(low, [version, true], 1)
             high = tighter.call(high, [Gem::Version.new("#{version.bump}.A"), false], -1)
-          when "=" then [low = tighter.call(low, [version, true], 1), high = tighter.call(high, [version, true], -1)]
+          when "="
+            low = tighter.call(low, [version, true], 1)
+            high = tighter.call(high, [version, true], -1)
           when "!=" then excluded << version
           end
         end
