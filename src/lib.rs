@@ -6,6 +6,7 @@
 
 pub mod cache_dir;
 pub mod digest;
+pub mod exec_facts;
 pub mod frozen;
 #[doc(hidden)]
 pub mod fuzzing;

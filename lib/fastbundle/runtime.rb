@@ -160,8 +160,8 @@ module FastBundle
     def set_bundle_environment(gemfile, bundle_path, bundler)
       if bundler
         version, gem_path = bundler
-        exe = File.join(gem_path, "exe", "bundle")
-        ENV["BUNDLE_BIN_PATH"] = File.realpath(exe) if File.exist?(exe)
+        bin = bundle_bin_path(gem_path)
+        ENV["BUNDLE_BIN_PATH"] = bin if bin
         ENV["BUNDLER_VERSION"] = version
       end
       set_bundler_setup if BundlerVersions.sets_bundler_setup?
@@ -179,6 +179,12 @@ module FastBundle
       rubylib = (ENV["RUBYLIB"] || "").split(File::PATH_SEPARATOR)
       rubylib.unshift(LIB_DIR) unless RbConfig::CONFIG["rubylibdir"] == LIB_DIR
       ENV["RUBYLIB"] = rubylib.uniq.join(File::PATH_SEPARATOR)
+    end
+
+    # That Bundler's `bundle`, as BUNDLE_BIN_PATH names it, if it is there.
+    def bundle_bin_path(gem_path)
+      exe = File.join(gem_path, "exe", "bundle")
+      File.realpath(exe) if File.exist?(exe)
     end
 
     # RubyGems 3.5+ requires ENV["BUNDLER_SETUP"] first thing in every child

@@ -4,6 +4,7 @@
 //! (lib/fastbundle/errors.rb) and looked up here.
 
 mod boot;
+mod exec_facts;
 mod iseq;
 mod lockfile;
 mod plan;
@@ -111,5 +112,6 @@ fn init(ruby: &Ruby) -> Result<(), Error> {
     boot::init(ruby, native)?;
     iseq::init(ruby, native)?;
     settings::init(ruby, native)?;
+    exec_facts::init(ruby, native)?;
     Ok(())
 }

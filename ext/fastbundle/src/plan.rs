@@ -15,7 +15,7 @@ use magnus::{function, prelude::*, Error, IntoValue, RArray, RHash, RModule, Rub
 
 use crate::{error, error_class, guard, redacted};
 
-fn fetch<T: magnus::TryConvert>(hash: RHash, key: &str) -> Result<T, Error> {
+pub(crate) fn fetch<T: magnus::TryConvert>(hash: RHash, key: &str) -> Result<T, Error> {
     hash.fetch::<_, T>(key)
 }
 

@@ -29,7 +29,12 @@ module FastBundle
         ["#!/usr/bin/env ruby\n", "#!/usr/bin/env jruby\n", "#!/usr/bin/env truffleruby\n", "#!#{Gem.ruby}\n"]
       end
 
+      # Set by bin/fastbundle's native launcher when it ran this parent for
+      # want of current facts: store them (and keep it from the command).
+      STORE_FACTS = "FASTBUNDLE_STORE_EXEC_FACTS"
+
       def run
+        @store_facts = ENV.delete(STORE_FACTS) && Time.now.to_f
         cmd = parse_options
         unless cmd
           $stderr.puts "fastbundle: exec needs a command to run"
@@ -94,10 +99,30 @@ module FastBundle
         root = gemfile ? File.dirname(gemfile) : FastBundle.root.to_s
         request = { "root" => root, "env" => ENV.select { |k, _| k.start_with?("BUNDLE_") }, "user_home" => Gem.user_home,
                     "gem_dir" => Gem.dir, "ruby_scope" => "#{RUBY_ENGINE}/#{RbConfig::CONFIG["ruby_version"]}" }
-        Environment.preserve_original_env
         bundler = newest_bundler
         BundlerVersions.use(bundler&.first) # as the plan would (no plan here)
+        store_exec_facts(bundler) if @store_facts
+        Environment.preserve_original_env
         Environment.set_bundle_environment(gemfile, Native.bundle_path(request), bundler)
+      end
+
+      # What the native launcher needs to set this ENV without a Ruby parent,
+      # keyed and stamped in Rust (fastbundle_core::exec_facts). Best effort:
+      # an unwritable cache only means the launcher asks again.
+      def store_exec_facts(bundler)
+        rubygems = $LOADED_FEATURES.find { |f| f.end_with?("/rubygems.rb") }
+        stamped = Gem.path.map { |d| File.join(d, "specifications") } << Gem.default_specifications_dir
+        Native.store_exec_facts(
+          "since" => @store_facts, "stamp_paths" => [*stamped, *rubygems], "ruby" => File.realpath(RbConfig.ruby),
+          "root" => File.dirname(Environment::LIB_DIR), "gem_dir" => Gem.dir, "user_home" => Gem.user_home,
+          "ruby_scope" => "#{RUBY_ENGINE}/#{RbConfig::CONFIG["ruby_version"]}", "rubylibdir" => RbConfig::CONFIG["rubylibdir"],
+          "ruby_shebang" => self.class.ruby_shebangs.last, "bundler_version" => bundler&.first,
+          "bundle_bin_path" => bundler && Environment.bundle_bin_path(bundler.last),
+          "sets_bundler_setup" => BundlerVersions.sets_bundler_setup?,
+          "dot_slash_relative" => BundlerVersions.exec_dot_slash_relative?
+        )
+      rescue StandardError
+        nil
       end
 
       # The Bundler a child `bundle` would run: what a setup puts in
