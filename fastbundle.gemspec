@@ -45,7 +45,7 @@ Gem::Specification.new do |s|
   glob = ->(*patterns) { patterns.flat_map { |p| Dir.glob(p, File::FNM_DOTMATCH, base: root) } }
   ruby = glob.call("lib/**/*.rb")
   rust = glob.call("Cargo.toml", "Cargo.lock", "build.rs", "src/**/*.rs", "ext/fastbundle/Cargo.toml",
-                   "ext/fastbundle/src/**/*.rs",
+                   "ext/fastbundle/src/**/*.rs", "launcher/Cargo.toml", "launcher/src/**/*.rs",
                    "ext/fastbundle/extconf.rb")
   # Only in the staging copy `rake gem` makes; dot files (.cargo-checksum.json) included.
   vendored = glob.call("vendor/crates/**/*")

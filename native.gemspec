@@ -61,7 +61,9 @@ native_gem = lambda do
   spec.extensions = []
   spec.files = source.files.select { |f| f.start_with?("lib/", "exe/") || !f.include?("/") }
                      .reject { |f| %w[Cargo.toml Cargo.lock build.rs].include?(f) } +
-               minors.map { |m| "lib/fastbundle/#{m}/fastbundle.so" }
+               minors.map { |m| "lib/fastbundle/#{m}/fastbundle.so" } +
+               # bin/fastbundle's exec launcher (fastbundle binstubs): one for every Ruby.
+               (File.file?(File.join(__dir__, "libexec/fastbundle-launcher")) ? ["libexec/fastbundle-launcher"] : [])
   spec.required_ruby_version = [">= #{minors.first}", "< #{last_major}.#{last_minor + 1}.dev",
                                 *gaps.flat_map { |m| (0..49).map { |patch| "!= #{m}.#{patch}" } }]
   spec.required_rubygems_version = ">= 3.3.22" if platform.os == "linux" && platform.version

@@ -53,8 +53,11 @@ sitearchdir = RbConfig::CONFIG["sitearchdir"]
 # cargo names a cdylib libfastbundle.so / libfastbundle.dylib / fastbundle.dll.
 prefix = RbConfig::CONFIG["host_os"].match?(/mswin|mingw/) ? "" : "lib"
 built = File.join(target_dir, "release", "#{prefix}fastbundle.#{soext}")
+# bin/fastbundle's exec launcher (fastbundle binstubs), installed beside the
+# extension, where lib/fastbundle/cli/binstubs.rb looks for it.
+launcher = File.join(target_dir, "release", "fastbundle-launcher")
 
-cargo_args = ["build", "--release", "--locked", "-p", "fastbundle",
+cargo_args = ["build", "--release", "--locked", "-p", "fastbundle", "-p", "fastbundle-launcher",
               "--manifest-path", File.join(GEM_ROOT, "Cargo.toml"), "--target-dir", target_dir]
 if File.directory?(VENDOR)
   cargo_args += ["--offline",
@@ -78,6 +81,7 @@ File.write("Makefile", <<~MAKE)
   install: $(TARGET)
   \tmkdir -p "$(DESTDIR)$(sitearchdir)/fastbundle"
   \tcp $(TARGET) "$(DESTDIR)$(sitearchdir)/fastbundle/fastbundle.#{dlext}"
+  \tcp -p #{launcher.shellescape} "$(DESTDIR)$(sitearchdir)/fastbundle/fastbundle-launcher"
   \trm -rf #{target_dir.shellescape} $(TARGET)
 
   clean:
