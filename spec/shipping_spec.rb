@@ -84,6 +84,16 @@ RSpec.describe "the shipped gems" do
       expect(status).to be_success, err
       expect(out).to eq("#{File.basename(installed_gem_dir(app.gem_home))}\n")
     end
+
+    it "writes bin/fastbundle, whose exec the gem's native launcher answers" do
+      env = { "PATH" => ShippedGems.bare_path(app), "FASTBUNDLE_DEBUG" => "1", "PWD" => app.dir }
+      out, err, status = app.run("fastbundle", "binstubs", "--force", env: env, allow_failure: true)
+      expect([out.lines.last, status.exitstatus]).to eq(["`bin/fastbundle exec CMD` starts CMD without a Ruby parent.\n", 0]), err
+      code = 'require "alpha"; puts Gem.loaded_specs["fastbundle"].full_name'
+      answers = 2.times.map { app.run("bin/fastbundle", "exec", "ruby", "-e", code, env: env, allow_failure: true) }
+      expect(answers.map { |o, _, s| [o, s.exitstatus] }).to all(eq(["#{File.basename(installed_gem_dir(app.gem_home))}\n", 0]))
+      expect(answers.map { |_, e, _| e[/fastbundle-launcher: (.*): running/, 1] }).to eq(["no current facts", nil])
+    end
   end
 
   describe "the platform gem (rake native)" do
@@ -96,6 +106,7 @@ RSpec.describe "the shipped gems" do
       expect(spec.extensions).to eq([])
       minor = RUBY_VERSION[/\A\d+\.\d+/]
       expect(spec.files).to include("lib/fastbundle/#{minor}/fastbundle.so", "lib/fastbundle/setup.rb", "exe/fastbundle",
+                                    "libexec/fastbundle-launcher",
                                     "LICENSE", "CHANGELOG.md", "README.md")
       expect(spec.files.grep(/\.(rs|toml|lock)\z|extconf/)).to eq([])
       expect(spec.files.grep(NEVER_SHIPPED)).to eq([])
@@ -198,7 +209,7 @@ RSpec.describe "the shipped gems" do
       spec = ShippedGems.spec_of(gem_file)
       expect(spec.platform.to_s).to eq("ruby")
       expect(spec.extensions).to eq(["ext/fastbundle/extconf.rb"])
-      expect(spec.files).to include("Cargo.toml", "Cargo.lock", "src/plan.rs", "ext/fastbundle/src/lib.rs",
+      expect(spec.files).to include("Cargo.toml", "Cargo.lock", "src/plan.rs", "ext/fastbundle/src/lib.rs", "launcher/src/main.rs",
                                     "exe/fastbundle", "LICENSE", "CHANGELOG.md")
       vendored = spec.files.grep(%r{\Avendor/crates/})
       expect(vendored.map { |f| f.split("/")[2] }.uniq).to include(a_string_starting_with("magnus-"))

@@ -14,7 +14,8 @@ module FastBundle
       "exec" => ["Run a command in the context of the bundle, as `bundle exec` does", "exec"],
       "check" => ["Tell whether every gem of the bundle is installed, as `bundle check` does", "check"],
       "explain" => ["Show each $LOAD_PATH entry of the setup and why its gem is in the bundle", "explain"],
-      "bench" => ["Time this app's boot with fastbundle and with Bundler", "bench"]
+      "bench" => ["Time this app's boot with fastbundle and with Bundler", "bench"],
+      "binstubs" => ["Write bin/fastbundle, whose exec starts a command without a Ruby parent", "binstubs"]
     }.freeze
 
     USAGE = <<~TEXT

@@ -8,6 +8,10 @@ module FastBundleCLI
 
   # [stdout, stderr, status] of `fastbundle ARGS` in WORLD.
   def fastbundle(world, *args, env: {}, chdir: nil)
+    FastBundleCLI.run_command(world, *args, env: env, chdir: chdir)
+  end
+
+  def self.run_command(world, *args, env: {}, chdir: nil)
     world.run(World::RUBY_BIN, EXE, *args, env: env, allow_failure: true, chdir: chdir)
   end
 
