@@ -8,6 +8,8 @@
 #   bundle_exec       bundle exec ruby -e1           (Bundler 2.3.15's bundle, then a bundler/setup child)
 #   fastbundle_exec   fastbundle exec ruby -e1       (the platform gem's installed command, then a
 #                                                     fastbundle/setup child)
+#   binstub_exec      bin/fastbundle exec ruby -e1   (`fastbundle binstubs`: the native launcher,
+#                                                     no Ruby parent, then the same child)
 #   bundler_setup     ruby -rbundler/setup -e1       (the children alone, for scale)
 #   fastbundle_setup  ruby -r<the installed gem's lib>/fastbundle/setup -e1 (what an exec child gets)
 #   setup_by_name     ruby -rfastbundle/setup -e1     (as config/boot.rb has it: RubyGems looks the
@@ -41,7 +43,10 @@ module ExecBench
   extend BenchStats
   REPO = BenchWorlds::REPO
   RUBY = World::RUBY_BIN
-  VARIANTS = %i[baseline bundle_exec fastbundle_exec bundler_setup fastbundle_setup setup_by_name gem_then_setup].freeze
+  VARIANTS = %i[baseline bundle_exec fastbundle_exec binstub_exec bundler_setup fastbundle_setup setup_by_name
+                gem_then_setup].freeze
+  # Each exec variant's child, counted apart (see the header).
+  CHILDREN = { bundle_exec: :bundler_setup, fastbundle_exec: :fastbundle_setup, binstub_exec: :fastbundle_setup }.freeze
 
   module_function
 
@@ -67,11 +72,13 @@ module ExecBench
     env = world.env("BUNDLE_GEMFILE" => world.path("Gemfile"),
                     "GEM_PATH" => [world.env["GEM_PATH"], fastbundle_dir].join(File::PATH_SEPARATOR))
     binstub = File.join(fastbundle_dir, "bin", "fastbundle")
+    app_binstub = write_binstub(env, binstub, world.dir)
     setup = Dir[File.join(fastbundle_dir, "gems", "fastbundle-*", "lib", "fastbundle", "setup.rb")].first
     cmds = {
       baseline: [RUBY, "-e1"],
       bundle_exec: [World::BUNDLE_BIN, "exec", "ruby", "-e1"],
       fastbundle_exec: [binstub, "exec", "ruby", "-e1"],
+      binstub_exec: [app_binstub, "exec", "ruby", "-e1"],
       bundler_setup: [RUBY, "-rbundler/setup", "-e1"],
       fastbundle_setup: [RUBY, "-r#{setup}", "-e1"],
       setup_by_name: [RUBY, "-rfastbundle/setup", "-e1"],
@@ -104,12 +111,20 @@ module ExecBench
     dir
   end
 
+  # `fastbundle binstubs` of the installed gem, into tmp/bench-exec/binstub.
+  def write_binstub(env, command, dir)
+    out_dir = File.join(REPO, "tmp", "bench-exec", "binstub")
+    out, err, status = World.spawn_capture(env, [command, "binstubs", "--force", "--path", out_dir], chdir: dir, timeout: 120)
+    abort "fastbundle binstubs failed:\n#{out}#{err}" unless status.success? && out.include?("without a Ruby parent")
+    File.join(out_dir, "fastbundle")
+  end
+
   # Both commands must run the world's bundle: their children activate the
   # same gems, among them every gem of the Gemfile.lock (less bundler).
   def check(world, env, cmds)
     locked = File.read(world.path("Gemfile.lock"))[/^GEM\n.*?^\n/m].scan(/^    (\S+) /).map(&:first).uniq - %w[bundler]
     count = "print((Gem.loaded_specs.keys - %w[bundler fastbundle]).sort.join(' '))"
-    names = %i[bundle_exec fastbundle_exec].map do |v|
+    names = %i[bundle_exec fastbundle_exec binstub_exec].map do |v|
       out, err, status = World.spawn_capture(env, cmds[v][0..-2] + ["-e", count], chdir: world.dir, timeout: 300)
       abort "#{v} failed: #{err}" unless status.success?
       puts "#{v}: the child activates #{out.split.size} gems"
@@ -120,14 +135,18 @@ module ExecBench
     abort "the children do not activate #{missing.join(", ")}" unless missing.empty?
   end
 
+  # Every program of an exec chain is counted (bin/fastbundle: sh, then the
+  # launcher), so a parent is all of its chain up to the failed exec.
   def instructions(env, cmds, dir)
     count = lambda do |cmd|
-      out = IO.popen(env, ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *cmd],
+      out = IO.popen(env, ["valgrind", "--tool=callgrind", "--trace-children=yes", "--callgrind-out-file=/dev/null", *cmd],
                      err: %i[child out], chdir: dir, unsetenv_others: true, &:read)
-      Integer(out[/Collected : (\d+)/, 1] || abort("valgrind failed for #{cmd.join(" ")}:\n#{out}"))
+      counts = out.scan(/Collected : (\d+)/).flatten.map { |c| Integer(c) }
+      abort("valgrind failed for #{cmd.join(" ")}:\n#{out}") if counts.empty?
+      counts.sum
     end
     counts = VARIANTS.to_h { |v| [v, v.to_s.end_with?("_exec") ? nil : count.call(cmds[v])] }
-    { bundle_exec: :bundler_setup, fastbundle_exec: :fastbundle_setup }.each do |v, child|
+    CHILDREN.each do |v, child|
       parent = cmds[v].map { |a| a == "ruby" ? "no-such-command-#{Process.pid}" : a }.first(cmds[v].index("ruby") + 1)
       counts[:"#{v}_parent"] = count.call(parent)
       counts[v] = counts[:"#{v}_parent"] + counts[child]
@@ -145,6 +164,7 @@ module ExecBench
     end
     puts
     puts format("bundle exec / fastbundle exec (whole command): %.1fx", med[:bundle_exec] / med[:fastbundle_exec])
+    puts format("bundle exec / bin/fastbundle exec (whole command): %.1fx", med[:bundle_exec] / med[:binstub_exec])
     puts format("over ruby -e1: bundle exec %+.1f ms, fastbundle exec %+.1f ms (%.1fx)", med[:bundle_exec] - med[:baseline],
                 med[:fastbundle_exec] - med[:baseline],
                 (med[:bundle_exec] - med[:baseline]) / (med[:fastbundle_exec] - med[:baseline]))
@@ -160,6 +180,8 @@ module ExecBench
                 "bundle exec %dM, fastbundle exec %dM", counts[:bundle_exec].fdiv(counts[:fastbundle_exec]),
                 (counts[:bundle_exec] - base).fdiv(counts[:fastbundle_exec] - base),
                 (counts[:bundle_exec_parent] - base) / 1_000_000, (counts[:fastbundle_exec_parent] - base) / 1_000_000)
+    puts format("instructions: bundle exec / bin/fastbundle exec %.1fx (its parent, sh and the launcher: %.1fM)",
+                counts[:bundle_exec].fdiv(counts[:binstub_exec]), counts[:binstub_exec_parent] / 1e6)
     puts format("instructions of require \"fastbundle/setup\" over ruby -e1: by its path %+dM, by name %+dM, " \
                 "after gem \"fastbundle\" %+dM", *%i[fastbundle_setup setup_by_name gem_then_setup].map { |v|
                   (counts[v] - base) / 1_000_000

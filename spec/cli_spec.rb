@@ -40,7 +40,7 @@ RSpec.describe "the fastbundle command" do
   end
 
   it "exits 15, as Bundler does, for an unknown command or option, saying where help is" do
-    expect(run_cli("frobnicate")).to eq(["", "fastbundle: Unknown command \"frobnicate\". Commands: exec, check, explain, bench.\n" \
+    expect(run_cli("frobnicate")).to eq(["", "fastbundle: Unknown command \"frobnicate\". Commands: exec, check, explain, bench, binstubs.\n" \
                                              "Run `fastbundle --help`.\n", 15])
     expect(run_cli("check", "--frob")).to eq(["", "fastbundle: invalid option: --frob\nRun `fastbundle check --help`.\n", 15])
     expect(run_cli("exec", "--frob", "ruby")).to eq(["", "fastbundle: invalid option: --frob\nRun `fastbundle exec --help`.\n", 15])

@@ -102,6 +102,11 @@ RSpec.describe "bin/fastbundle and the exec launcher" do
     launch("exec", "true")
     _, why, = launch("exec", "true", env: { "GEM_REQUIREMENT_BUNDLER" => "< 1" })
     expect(why).to eq("no current facts")
+    # A credential among them is keyed by its digest, never written.
+    secret = "rubygems_0123456789abcdef_planted_api_key"
+    2.times { launch("exec", "true", env: { "GEM_HOST_API_KEY" => secret }) }
+    expect(launch("exec", "true", env: { "GEM_HOST_API_KEY" => secret })[1]).to be_nil
+    expect(facts_files(world).map { |f| File.binread(f) }.join).not_to include(secret)
     file = facts_files(world).min_by { |f| File.mtime(f) }
     bytes = File.binread(file)
     bytes.setbyte(bytes.size - 3, bytes.getbyte(bytes.size - 3) ^ 1)

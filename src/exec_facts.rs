@@ -20,6 +20,7 @@ use std::time::{Duration, SystemTime};
 use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::xxh3_64;
 
+use crate::digest::sha256;
 use crate::{cache_dir, sealed};
 
 /// Bumped when the layout changes.
@@ -34,8 +35,9 @@ pub struct ExecKey {
     pub ruby: String,
     /// fastbundle's gem root: its `lib/` and `exe/`.
     pub root: String,
-    /// Every variable [`relevant_var`] names, sorted, with its value.
-    pub env: Vec<(String, String)>,
+    /// Every variable [`relevant_var`] names, sorted, with the SHA-256 of
+    /// its value (never the value: GEM_HOST_API_KEY is a credential).
+    pub env: Vec<(String, [u8; 32])>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -70,9 +72,9 @@ pub fn relevant_var(name: &str) -> bool {
         || ["HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME", "BUNDLER_VERSION"].contains(&name)
 }
 
-/// The relevant part of an environment, sorted.
-pub fn key_env(vars: impl Iterator<Item = (String, String)>) -> Vec<(String, String)> {
-    let mut env: Vec<_> = vars.filter(|(k, _)| relevant_var(k)).collect();
+/// The relevant part of an environment, sorted, values digested.
+pub fn key_env(vars: impl Iterator<Item = (String, String)>) -> Vec<(String, [u8; 32])> {
+    let mut env: Vec<_> = vars.filter(|(k, _)| relevant_var(k)).map(|(k, v)| (k, sha256(v.as_bytes()))).collect();
     env.sort();
     env
 }
@@ -139,7 +141,7 @@ mod tests {
         fs::create_dir_all(&specs).unwrap();
         let specs = specs.to_string_lossy().into_owned();
         ExecFacts {
-            key: ExecKey { ruby: "/usr/bin/ruby".into(), root: "/gem".into(), env: vec![("HOME".into(), "/h".into())] },
+            key: ExecKey { ruby: "/usr/bin/ruby".into(), root: "/gem".into(), env: vec![("HOME".into(), sha256(b"/h"))] },
             stamps: vec![(specs.clone(), stamp(&specs))],
             gem_dir: "/var/lib/gems/3.1.0".into(),
             user_home: Some("/h".into()),
@@ -163,7 +165,7 @@ mod tests {
         assert_eq!(read(&cache, &f.key), Some(f.clone()));
 
         let mut other = f.key.clone();
-        other.env[0].1 = "/other".into();
+        other.env[0].1 = sha256(b"/other");
         assert_eq!(read(&cache, &other), None);
 
         // A stamped dir replaced (a stamp in the same clock tick as a change
