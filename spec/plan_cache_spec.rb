@@ -238,6 +238,13 @@ RSpec.describe "The plan cache" do
     expect(warm_boot(world, env: env.merge("SETUP_GROUPS" => "default")).dump).to eq(default.dump)
   end
 
+  it "keeps an exec child's entry (BUNDLE_BIN_PATH set) apart from a plain boot's, so neither evicts the other" do
+    exec_env = env.merge("BUNDLE_BIN_PATH" => "/nonexistent/exe/bundle")
+    warm_boot(world, env: env)
+    warm_boot(world, env: exec_env)
+    expect([boot(world, :fastbundle, env: env).hit, boot(world, :fastbundle, env: exec_env).hit]).to eq([true, true])
+  end
+
   it "sees BUNDLE_PATH" do
     warm_boot(world, env: env)
     path_env = env.merge("BUNDLE_PATH" => world.path("vendor/bundle"))

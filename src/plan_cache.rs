@@ -232,9 +232,13 @@ pub struct Extras {
     pub env_names: Vec<String>,
 }
 
-/// The file name of the entry for this app and request.
+/// The file name of the entry for this app and request. The `BUNDLE_*`
+/// variables are part of it as of the key: `bundle exec` and `fastbundle
+/// exec` children carry BUNDLE_BIN_PATH, which the app's plain boots lack,
+/// and sharing one entry would make each kind of boot evict the other's.
 pub fn entry_name(req: &Request) -> String {
     let mut h = Xxh3::new();
+    h.update(&bundle_env_digest(req).to_le_bytes());
     for part in [&req.root, &req.gemfile, &req.lockfile] {
         h.update(part.as_bytes());
         h.update(&[0]);
