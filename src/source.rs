@@ -102,7 +102,8 @@ impl Source {
                     format!("git {uri} ({})", extras.join(", "))
                 }
             }
-            Source::Path { shown, .. } => format!("source at `{shown}`"),
+            // A path may look like a URL (`path: "https://TOKEN@host/r"`).
+            Source::Path { shown, .. } => format!("source at `{}`", redact(shown)),
         }
     }
 
