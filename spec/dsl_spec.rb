@@ -302,6 +302,13 @@ RSpec.describe FastBundle::Dsl do
       d = evaluate(%(gem "z", git: "ssh://git@github.com/o/z.git"\n))
       expect(d.dependencies.first.source.uri).to eq("ssh://git@github.com/o/z.git")
     end
+
+    it "hides a userinfo anywhere in a source's description (a glob holding a URL)" do
+      d = evaluate(%(gem "w", git: "https://github.com/o/w.git", glob: "https://TOKEN321@github.com/*.gemspec"\n))
+      source = d.dependencies.first.source
+      expect(source.to_s).to eq("https://github.com/o/w.git (glob: https://***@github.com/*.gemspec)")
+      expect(source.inspect).not_to include("TOKEN321")
+    end
   end
 
   describe "#to_h" do

@@ -77,8 +77,18 @@ impl Source {
     }
 
     /// How messages name the source (after Bundler's `identifier`, with the
-    /// git options that tell two checkouts of one repository apart).
+    /// git options that tell two checkouts of one repository apart),
+    /// redacted whole: besides a git URI, a path or an option
+    /// (`branch: https://TOKEN@host/...`) may hold a userinfo.
     pub fn describe(&self) -> String {
+        let text = self.describe_as_written();
+        match redact(&text) {
+            std::borrow::Cow::Borrowed(_) => text,
+            std::borrow::Cow::Owned(hidden) => hidden,
+        }
+    }
+
+    fn describe_as_written(&self) -> String {
         match self {
             Source::Rubygems { remotes } if remotes.is_empty() => "locally installed gems".to_string(),
             Source::Rubygems { remotes } => format!("rubygems repository {}", remotes.join(", ")),
@@ -102,8 +112,7 @@ impl Source {
                     format!("git {uri} ({})", extras.join(", "))
                 }
             }
-            // A path may look like a URL (`path: "https://TOKEN@host/r"`).
-            Source::Path { shown, .. } => format!("source at `{}`", redact(shown)),
+            Source::Path { shown, .. } => format!("source at `{shown}`"),
         }
     }
 

@@ -195,8 +195,13 @@ module FastBundle
         identity.hash
       end
 
-      # Human-readable, credential-free, modelled on Bundler's Source#to_s.
+      # Human-readable, credential-free (filtered whole: a glob or a path may
+      # hold a URL too), modelled on Bundler's Source#to_s.
       def to_s
+        CredentialFilter.filter_string(to_s_as_written)
+      end
+
+      private def to_s_as_written
         case @type
         when :gem
           remotes.empty? ? "locally installed gems" : "rubygems repository #{remotes.join(", ")}"
